@@ -1,0 +1,28 @@
+"""API keys: `Authorization: Bearer <key>` for the institution named in the path."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from onetime.service.services import Services
+from onetime.storage.institutions import Institution
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+async def institution(request: Request, service_id: str) -> Institution:
+    """Raises InvalidApiKey for a missing, wrong or foreign key and for unknown service IDs.
+
+    Async on purpose: a sync dependency costs a thread hop on every request, and this
+    one reads a cache that is refreshed from the database at most every 2 seconds.
+    """
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    presented = key.strip() if scheme.lower() == "bearer" else None
+    return services(request).institutions.authenticate(service_id, presented)
+
+
+def source_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None

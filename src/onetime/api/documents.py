@@ -1,0 +1,27 @@
+"""Domain results → JSON-ready dicts (orjson serialises aware datetimes as RFC 3339)."""
+
+from __future__ import annotations
+
+from onetime.service.tokens import TokenDocument, Verification
+from onetime.storage.audit import AuditEntry
+
+
+def token_document(doc: TokenDocument) -> dict:
+    return {
+        "user_id": doc.user_id, "state": doc.state.value, "serial": doc.serial,
+        "attempts_left": doc.attempts_left, "issued_at": doc.issued_at,
+        "expires_at": doc.expires_at, "activated_at": doc.activated_at,
+        "confirmed_at": doc.confirmed_at, "suspended_at": doc.suspended_at,
+        "revoked_at": doc.revoked_at, "setup_available_at": doc.setup_available_at,
+    }
+
+
+def verification(answer: Verification) -> dict:
+    return {"result": answer.result.value, "attempts_left": answer.attempts_left,
+            "state": answer.state.value}
+
+
+def audit_entry(entry: AuditEntry) -> dict:
+    return {"id": entry.id, "at": entry.at, "event": entry.event, "user_id": entry.user_id,
+            "actor": entry.actor, "operation": entry.operation, "result": entry.result,
+            "source_ip": entry.source_ip, "detail": entry.detail}

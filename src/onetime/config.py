@@ -1,0 +1,42 @@
+"""Process configuration from the environment, with the embedded defaults of `make run`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    key_file: Path
+    smtp_host: str
+    smtp_port: int
+    smtp_starttls: bool
+    kdf_profile: str  # "production" or "test"
+    clock_file: Path | None  # end-to-end tests move a server's time through this file
+    seal_interval: float
+    outbox_interval: float
+    demo: bool
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if env is None else env)
+        var = Path(env.get("ONETIME_VAR", "var"))
+        clock = env.get("ONETIME_CLOCK_FILE")
+        return cls(
+            database_url=env.get("ONETIME_DATABASE_URL", f"sqlite:///{var / 'onetime.db'}"),
+            key_file=Path(env.get("ONETIME_KEY_FILE", str(var / "keys.json"))),
+            smtp_host=env.get("ONETIME_SMTP_HOST", "127.0.0.1"),
+            smtp_port=int(env.get("ONETIME_SMTP_PORT", "8025")),
+            # STARTTLS everywhere but the embedded sink on this machine.
+            smtp_starttls=env.get("ONETIME_SMTP_STARTTLS",
+                                  "0" if env.get("ONETIME_SMTP_HOST", "127.0.0.1")
+                                  in ("127.0.0.1", "localhost") else "1") == "1",
+            kdf_profile=env.get("ONETIME_KDF", "production"),
+            clock_file=Path(clock) if clock else None,
+            seal_interval=float(env.get("ONETIME_SEAL_INTERVAL", "1.0")),
+            outbox_interval=float(env.get("ONETIME_OUTBOX_INTERVAL", "2.0")),
+            demo=env.get("ONETIME_DEMO", "0") == "1",
+        )

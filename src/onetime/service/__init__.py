@@ -1,0 +1,1 @@
+"""Use cases: issue, set up, confirm, verify, release, revoke, import, audit, keys."""

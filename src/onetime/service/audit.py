@@ -1,0 +1,105 @@
+"""Sealing the audit trail into a MAC chain, and checking it (DESIGN.md §5).
+
+Entries are written unsealed inside the transaction they record. The sealer then
+takes committed entries in id order, numbers them (seal_seq 1, 2, 3 …) and sets
+seal_hash = HMAC(audit key, previous seal_hash ‖ seal_seq ‖ entry). The key lives
+in the key file, not the database, so someone who can only write the database
+cannot re-forge the chain after editing it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from dataclasses import dataclass, field
+
+from onetime.service.context import Context
+from onetime.storage.audit import AuditEntry
+
+GENESIS = b"\x00" * 32
+SEAL_BATCH = 2000
+
+
+def chain_mac(ctx: Context, previous: bytes, seq: int, entry: AuditEntry) -> bytes:
+    return ctx.keyring.mac("audit-chain", previous + seq.to_bytes(8, "big") + entry.canonical())
+
+
+def seal_pending(ctx: Context, limit: int = 50_000) -> int:
+    """Seal committed entries; returns how many. Only one sealer runs at a time."""
+    total = 0
+    while total < limit:
+        with ctx.db.write() as conn:
+            if not ctx.audit.try_lock_sealer(conn):
+                return total
+            seq, previous = ctx.audit.chain_head(conn)
+            previous = previous or GENESIS
+            batch = ctx.audit.unsealed(conn, SEAL_BATCH)
+            for entry in batch:
+                seq += 1
+                previous = chain_mac(ctx, previous, seq, entry)
+                ctx.audit.seal(conn, entry.id, seq, previous)
+        total += len(batch)
+        if len(batch) < SEAL_BATCH:
+            break
+    return total
+
+
+@dataclass
+class ChainReport:
+    sealed: int = 0
+    unsealed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(ctx: Context, max_problems: int = 100) -> ChainReport:
+    """Walk the sealed chain; report every edited, inserted or deleted entry."""
+    report = ChainReport()
+    previous, expected_seq = GENESIS, 1
+    with ctx.db.read() as conn:
+        report.unsealed = ctx.audit.count_unsealed(conn)
+        for entry in ctx.audit.sealed_in_order(conn):
+            report.sealed += 1
+            if entry.seal_seq != expected_seq:
+                report.problems.append(
+                    f"entries missing before seal {entry.seal_seq} (expected {expected_seq}):"
+                    " deleted")
+            mac = chain_mac(ctx, previous, entry.seal_seq, entry)
+            if not hmac.compare_digest(mac, entry.seal_hash or b""):
+                report.problems.append(
+                    f"entry id {entry.id} (seal {entry.seal_seq}) does not match its seal:"
+                    " edited or inserted")
+            # Continue from the stored hash so one bad entry is reported once, not forever.
+            previous = entry.seal_hash or mac
+            expected_seq = entry.seal_seq + 1
+            if len(report.problems) >= max_problems:
+                break
+    return report
+
+
+class Sealer:
+    """A background thread in each server process; the lock elects one at a time."""
+
+    def __init__(self, ctx: Context, interval: float = 1.0) -> None:
+        self.ctx, self.interval = ctx, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                seal_pending(self.ctx)
+            except Exception:  # a busy database must not kill the thread; next tick retries
+                import logging
+                logging.getLogger(__name__).warning("audit sealing failed; will retry",
+                                                    exc_info=True)

@@ -1,0 +1,24 @@
+"""What every use case needs, built once per process and passed in (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from onetime.crypto import KdfParams, KeyRing
+from onetime.domain.clock import Clock
+from onetime.storage.audit import AuditRepository
+from onetime.storage.database import Database
+from onetime.storage.institutions import InstitutionRepository
+from onetime.storage.tokens import TokenRepository
+
+
+@dataclass
+class Context:
+    db: Database
+    keyring: KeyRing
+    clock: Clock
+    # argon2id cost of the setup protocol's password-derived key (tests use a cheap one).
+    setup_kdf: KdfParams
+    tokens: TokenRepository = field(default_factory=TokenRepository)
+    institutions: InstitutionRepository = field(default_factory=InstitutionRepository)
+    audit: AuditRepository = field(default_factory=AuditRepository)

@@ -1,0 +1,80 @@
+"""Delivers queued mails after their transaction committed, retrying on failure."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from sqlalchemy import select, update
+
+from onetime.mail import MailError, Mailer, OutgoingMail
+from onetime.service.context import Context
+from onetime.storage.schema import outbox
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 10
+
+
+def deliver_pending(ctx: Context, mailer: Mailer, limit: int = 100) -> int:
+    """Send up to `limit` unsent mails; returns how many went out."""
+    with ctx.db.read() as conn:
+        rows = conn.execute(
+            select(outbox).where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
+            .order_by(outbox.c.id).limit(limit)).all()
+    sent = 0
+    for row in rows:
+        m = row._mapping
+        # Claim the row first so two processes never send the same mail twice.
+        with ctx.db.write() as conn:
+            claimed = conn.execute(update(outbox).where(
+                outbox.c.id == m["id"], outbox.c.sent_at.is_(None),
+                outbox.c.attempts == m["attempts"]).values(attempts=m["attempts"] + 1)).rowcount
+        if not claimed:
+            continue
+        mail = OutgoingMail(sender=m["sender"], recipient=m["recipient"],
+                            subject=m["subject"], body=m["body"])
+        try:
+            asyncio.run(mailer.send(mail))
+        except MailError as exc:
+            log.warning("mail %s not delivered (attempt %s): %s", m["id"], m["attempts"] + 1,
+                        type(exc).__name__)
+            with ctx.db.write() as conn:
+                conn.execute(update(outbox).where(outbox.c.id == m["id"])
+                             .values(last_error=str(exc)[:500]))
+            continue
+        with ctx.db.write() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == m["id"])
+                         .values(sent_at=ctx.clock.now(), last_error=None))
+        sent += 1
+    return sent
+
+
+class OutboxDispatcher:
+    """A background thread; `kick()` after a commit that queued mail sends it at once."""
+
+    def __init__(self, ctx: Context, mailer: Mailer, interval: float = 2.0) -> None:
+        self.ctx, self.mailer, self.interval = ctx, mailer, interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                deliver_pending(self.ctx, self.mailer)
+            except Exception:  # the database may be busy; the next round retries
+                log.warning("outbox round failed; will retry", exc_info=True)

@@ -1,0 +1,281 @@
+"""The token use cases: issue, read, confirm, verify, release, revoke.
+
+Each is one transaction: the read, the conditional write and the audit entry
+commit together, so an accepted or counted code never lacks its audit entry.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from onetime.crypto import derive_key
+from onetime.domain import values
+from onetime.domain.embargo import setup_available_at
+from onetime.domain.errors import (
+    InvalidCodeFormat,
+    SetupEmbargoed,
+    TokenExists,
+    TokenNotFound,
+    TokenNotSuspended,
+)
+from onetime.domain.tokens import Token, TokenKind, TokenState, secret_aad
+from onetime.domain.verification import Result, match_code
+from onetime.domain.values import Operation
+from onetime.otp import find_counter
+from onetime.service.context import Context
+from onetime.service.notifications import queue_mail
+from onetime.setup.protocol import activation_aad, password_salt
+from onetime.storage.institutions import Institution
+from onetime.storage.tokens import NewToken
+
+_DECOY_SECRET = secrets.token_bytes(20)
+
+
+@dataclass(frozen=True)
+class TokenDocument:
+    """The token as it is now (DESIGN.md §7); a never-seen user reads as state none."""
+
+    user_id: str
+    state: TokenState
+    serial: str | None
+    attempts_left: int | None
+    issued_at: datetime | None
+    expires_at: datetime | None
+    activated_at: datetime | None
+    confirmed_at: datetime | None
+    suspended_at: datetime | None
+    revoked_at: datetime | None
+    setup_available_at: datetime | None
+
+    @classmethod
+    def of(cls, user_id: str, token: Token | None, institution: Institution,
+           now: datetime) -> TokenDocument:
+        if token is None:
+            return cls(user_id, TokenState.NONE, None, None, None, None, None, None, None,
+                       None, None)
+        return cls(
+            user_id=user_id, state=token.current_state(now), serial=token.serial,
+            attempts_left=token.attempts_left(institution.settings, now),
+            issued_at=token.issued_at, expires_at=token.expires_at,
+            activated_at=token.activated_at, confirmed_at=token.confirmed_at,
+            suspended_at=token.suspended_at, revoked_at=token.revoked_at,
+            setup_available_at=token.setup_available_at,
+        )
+
+
+@dataclass(frozen=True)
+class Verification:
+    result: Result
+    attempts_left: int | None
+    state: TokenState
+
+
+def new_serial() -> str:
+    return "OT" + secrets.token_hex(8).upper()
+
+
+class TokenService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- issuance ---------------------------------------------------------------
+
+    def issue_token(self, institution: Institution, user_id: str, email: str,
+                    activation_password: str, *, actor: str | None = None,
+                    source_ip: str | None = None) -> TokenDocument:
+        """Issue a token awaiting setup; replaces an unconfirmed one.
+
+        Raises TokenExists (active or suspended) or SetupEmbargoed (rule 10).
+        """
+        values.user_id(user_id)
+        values.email(email)
+        values.activation_password(activation_password)
+        settings = institution.settings
+        # The slow argon2id runs before the transaction, so it holds no lock.
+        derived = derive_key(activation_password,
+                             password_salt(institution.service_id, user_id), self.ctx.setup_kdf)
+        now = self.ctx.clock.now()
+        serial = new_serial()
+        key_id, blob = self.ctx.keyring.encrypt(
+            derived, activation_aad(institution.id, user_id, serial))
+        new = NewToken(
+            serial=serial, state=TokenState.ISSUED, kind=TokenKind.TOTP, algorithm="sha1",
+            digits=settings.digits, period=settings.period, email=email,
+            activation_key_id=key_id, activation_blob=blob,
+            activation_attempts_left=settings.activation_attempts,
+            secret_key_id=None, secret_blob=None, issued_at=now,
+            expires_at=now + timedelta(hours=settings.issuance_lifetime_hours),
+        )
+        for attempt in range(2):
+            try:
+                with self.ctx.db.write() as conn:
+                    if not self.ctx.tokens.replace_or_insert(conn, institution.id, user_id,
+                                                             new, now):
+                        self._refuse_issuance(conn, institution, user_id, now)
+                    self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                          event="token_issued", user_id=user_id, actor=actor,
+                                          source_ip=source_ip, detail={"serial": serial})
+                    queue_mail(conn, institution, email, "token_issued", now,
+                               service_id=institution.service_id, user_id=user_id,
+                               download_url=settings.download_url)
+                    token = self.ctx.tokens.get(conn, institution.id, user_id)
+                return TokenDocument.of(user_id, token, institution, now)
+            except IntegrityError:
+                # Two first issuances for one user at once; the loser retries as a replace.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _refuse_issuance(self, conn: Connection, institution: Institution, user_id: str,
+                         now: datetime) -> None:
+        token = self.ctx.tokens.get(conn, institution.id, user_id)
+        if token is not None and (until := token.embargo_until(now)):
+            raise SetupEmbargoed(until)
+        raise TokenExists("the user's token is active or suspended")
+
+    # -- reading ----------------------------------------------------------------
+
+    def get_token(self, institution: Institution, user_id: str) -> TokenDocument:
+        values.user_id(user_id)
+        now = self.ctx.clock.now()
+        with self.ctx.db.read() as conn:
+            token = self.ctx.tokens.get(conn, institution.id, user_id)
+        if token is not None and token.current_state(now) == TokenState.EXPIRED \
+                and token.state != TokenState.EXPIRED:
+            self._expire(institution, token, now)
+        return TokenDocument.of(user_id, token, institution, now)
+
+    def _expire(self, institution: Institution, token: Token, now: datetime) -> None:
+        """Make a timed-out issuance expired in storage too, once, with its audit entry."""
+        with self.ctx.db.write() as conn:
+            if self.ctx.tokens.expire(conn, token.id, token.serial, now):
+                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                      event="issuance_expired", user_id=token.user_id,
+                                      detail={"serial": token.serial, "reason": "lifetime"})
+
+    # -- codes ------------------------------------------------------------------
+
+    def verify(self, institution: Institution, user_id: str, code: object,
+               operation: object, *, source_ip: str | None = None) -> Verification:
+        """Check a code for an operation. Raises InvalidCodeFormat/InvalidOperation/InvalidUserId."""
+        op = values.operation(operation)
+        return self._check(institution, user_id, code, op, source_ip, confirming=False)
+
+    def confirm(self, institution: Institution, user_id: str, code: object, *,
+                source_ip: str | None = None) -> Verification:
+        """Authentication confirmation (rule 7): the first code turns activated into active."""
+        return self._check(institution, user_id, code, None, source_ip, confirming=True)
+
+    def _check(self, institution: Institution, user_id: str, raw_code: object,
+               op: Operation | None, source_ip: str | None, *, confirming: bool) -> Verification:
+        values.user_id(user_id)
+        digits_ok = _ascii_digits(raw_code)
+        settings = institution.settings
+        now = self.ctx.clock.now()
+        event = "token_confirmed" if confirming else "code_verified"
+        with self.ctx.db.write() as conn:
+            token = self.ctx.tokens.get(conn, institution.id, user_id)
+            expected_len = token.digits if token else settings.digits
+            if digits_ok is None or len(digits_ok) != expected_len:
+                raise InvalidCodeFormat(f"code must be a string of {expected_len} digits")
+            code = digits_ok
+            state = token.current_state(now) if token else TokenState.NONE
+            wanted = TokenState.ACTIVATED if confirming else TokenState.ACTIVE
+
+            def audit(result: Result, **detail) -> None:
+                self.ctx.audit.append(
+                    conn, at=now, institution_id=institution.id, event=event, user_id=user_id,
+                    actor=f"user:{user_id}", operation=op.value if op else None,
+                    result=result.value, source_ip=source_ip, detail=detail or None)
+
+            if state == TokenState.SUSPENDED:
+                # Same answer for right and wrong codes; nothing counted or used up.
+                audit(Result.SUSPENDED)
+                return Verification(Result.SUSPENDED, 0, state)
+            if token is None or state != wanted:
+                find_counter(_DECOY_SECRET, code, range(3), digits=len(code), algorithm="sha1")
+                audit(Result.NOT_ACTIVE)
+                return Verification(Result.NOT_ACTIVE, token.attempts_left(settings, now)
+                                    if token else None, state)
+
+            secret = self.ctx.keyring.decrypt(
+                token.secret_key_id, token.secret_blob,
+                secret_aad(institution.id, user_id, token.serial))
+            match = match_code(token, secret, code, now, settings.window)
+            if match and not match.replay and self.ctx.tokens.accept(
+                    conn, token, match.step, match.drift, now, confirming=confirming):
+                audit(Result.ACCEPTED, drift=match.drift)
+                return Verification(Result.ACCEPTED, settings.max_failures, TokenState.ACTIVE)
+            # A wrong code, a replay, or a code whose step a concurrent request just used.
+            replay = match is not None
+            counted = self.ctx.tokens.record_failure(conn, token, settings.max_failures, now)
+            if counted is None:
+                audit(Result.SUSPENDED, replay=replay or None)
+                return Verification(Result.SUSPENDED, 0, TokenState.SUSPENDED)
+            failures, new_state = counted
+            if new_state == TokenState.SUSPENDED:
+                audit(Result.SUSPENDED, replay=replay or None, failures=failures)
+                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                      event="token_suspended", user_id=user_id,
+                                      actor="system", source_ip=source_ip,
+                                      detail={"failures": failures})
+                queue_mail(conn, institution, token.email, "token_suspended",
+                           now, user_id=user_id, suspended_at=now)
+                return Verification(Result.SUSPENDED, 0, TokenState.SUSPENDED)
+            audit(Result.REJECTED, replay=replay or None, failures=failures)
+            return Verification(Result.REJECTED, max(settings.max_failures - failures, 0),
+                                new_state)
+
+    # -- management -------------------------------------------------------------
+
+    def release(self, institution: Institution, user_id: str, *, actor: str, reason: str,
+                source_ip: str | None = None) -> TokenDocument:
+        """suspended → active (rule 8). Raises TokenNotSuspended."""
+        values.user_id(user_id)
+        now = self.ctx.clock.now()
+        with self.ctx.db.write() as conn:
+            if not self.ctx.tokens.release(conn, institution.id, user_id):
+                raise TokenNotSuspended("the user's token is not suspended")
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="token_released", user_id=user_id, actor=actor,
+                                  source_ip=source_ip, detail={"reason": reason})
+            token = self.ctx.tokens.get(conn, institution.id, user_id)
+            queue_mail(conn, institution, token.email if token else None, "token_released", now,
+                       user_id=user_id, released_at=now)
+        return TokenDocument.of(user_id, token, institution, now)
+
+    def revoke(self, institution: Institution, user_id: str, *, actor: str, reason: str,
+               source_ip: str | None = None) -> TokenDocument:
+        """Any live token → revoked, opening setup per rule 10. Raises TokenNotFound."""
+        values.user_id(user_id)
+        now = self.ctx.clock.now()
+        available_at = setup_available_at(now, institution.settings)
+        with self.ctx.db.write() as conn:
+            if not self.ctx.tokens.revoke(conn, institution.id, user_id, now, available_at):
+                raise TokenNotFound("the user has no token to revoke")
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="token_revoked", user_id=user_id, actor=actor,
+                                  source_ip=source_ip,
+                                  detail={"reason": reason,
+                                          "setup_available_at": available_at.isoformat()})
+            token = self.ctx.tokens.get(conn, institution.id, user_id)
+            queue_mail(conn, institution, token.email if token else None, "token_revoked", now,
+                       user_id=user_id, revoked_at=now, setup_available_at=available_at)
+        return TokenDocument.of(user_id, token, institution, now)
+
+
+def _ascii_digits(raw: object) -> str | None:
+    """The code as ASCII digits if every character is an Nd digit; length checked by caller."""
+    if not isinstance(raw, str) or not 6 <= len(raw) <= 10:
+        return None
+    try:
+        return values.code(raw, len(raw))
+    except InvalidCodeFormat:
+        return None
+
+

@@ -1,0 +1,1 @@
+"""The setup protocol (SPAKE2 on the activation password), shared by service and app."""

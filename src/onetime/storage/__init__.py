@@ -1,0 +1,1 @@
+"""Tables, the database handle and the repositories whose conditional UPDATEs enforce the rules."""

@@ -1,0 +1,235 @@
+"""The token repository: every life-cycle arrow is one conditional UPDATE.
+
+No method reads a row and then writes what it read: the WHERE clause states the
+condition and the database arbitrates between concurrent requests, on any number
+of processes. A rowcount of 0 means another request changed the token first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, case, insert, or_, select, update
+
+from onetime.domain.tokens import Token, TokenKind, TokenState
+from onetime.storage.schema import tokens
+
+S = TokenState
+
+
+def _row_to_token(row) -> Token:
+    m = row._mapping
+    return Token(
+        id=m["id"], institution_id=m["institution_id"], user_id=m["user_id"],
+        serial=m["serial"], state=TokenState(m["state"]), kind=TokenKind(m["kind"]),
+        algorithm=m["algorithm"], digits=m["digits"], period=m["period"],
+        failures=m["failures"], last_step=m["last_step"], drift=m["drift"],
+        issued_at=m["issued_at"], expires_at=m["expires_at"], activated_at=m["activated_at"],
+        confirmed_at=m["confirmed_at"], suspended_at=m["suspended_at"],
+        revoked_at=m["revoked_at"], setup_available_at=m["setup_available_at"],
+        activation_attempts_left=m["activation_attempts_left"],
+        secret_key_id=m["secret_key_id"], secret_blob=m["secret_blob"], email=m["email"],
+    )
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """Everything an issuance (or an import) writes for a fresh token."""
+
+    serial: str
+    state: TokenState
+    kind: TokenKind
+    algorithm: str
+    digits: int
+    period: int
+    email: str | None
+    activation_key_id: str | None
+    activation_blob: bytes | None
+    activation_attempts_left: int
+    secret_key_id: str | None
+    secret_blob: bytes | None
+    issued_at: datetime
+    expires_at: datetime | None
+    activated_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    last_step: int | None = None
+
+
+class TokenRepository:
+    def get(self, conn: Connection, institution_id: int, user_id: str) -> Token | None:
+        row = conn.execute(
+            select(tokens).where(tokens.c.institution_id == institution_id,
+                                 tokens.c.user_id == user_id)
+        ).first()
+        return _row_to_token(row) if row else None
+
+    def by_id(self, conn: Connection, token_id: int) -> Token | None:
+        row = conn.execute(select(tokens).where(tokens.c.id == token_id)).first()
+        return _row_to_token(row) if row else None
+
+    def activation_key(self, conn: Connection, token_id: int, serial: str):
+        """(key_id, blob) of the encrypted activation key, or None."""
+        row = conn.execute(
+            select(tokens.c.activation_key_id, tokens.c.activation_blob)
+            .where(tokens.c.id == token_id, tokens.c.serial == serial)
+        ).first()
+        return None if row is None or row[1] is None else (row[0], row[1])
+
+    def replace_or_insert(self, conn: Connection, institution_id: int, user_id: str,
+                          new: NewToken, now: datetime) -> bool:
+        """Write `new` as the user's token unless one is in use or embargoed.
+
+        Returns False, writing nothing, when the current token is active or
+        suspended, or revoked with its setup embargo still running at `now`.
+        """
+        values = {**new.__dict__, "state": new.state.value, "kind": new.kind.value,
+                  "failures": 0, "drift": 0, "suspended_at": None, "revoked_at": None,
+                  "setup_available_at": None}
+        replaceable = and_(
+            tokens.c.institution_id == institution_id,
+            tokens.c.user_id == user_id,
+            or_(
+                tokens.c.state.in_([S.ISSUED, S.ACTIVATED, S.EXPIRED]),
+                and_(tokens.c.state == S.REVOKED,
+                     or_(tokens.c.setup_available_at.is_(None),
+                         tokens.c.setup_available_at <= now)),
+            ),
+        )
+        updated = conn.execute(update(tokens).where(replaceable).values(**values)).rowcount
+        if updated:
+            return True
+        exists = conn.execute(
+            select(tokens.c.id).where(tokens.c.institution_id == institution_id,
+                                      tokens.c.user_id == user_id)
+        ).first()
+        if exists:
+            return False
+        # The unique (institution_id, user_id) constraint arbitrates two first issuances.
+        conn.execute(insert(tokens).values(institution_id=institution_id, user_id=user_id,
+                                           **values))
+        return True
+
+    def expire(self, conn: Connection, token_id: int, serial: str, now: datetime) -> bool:
+        """issued/activated → expired once the issuance lifetime has passed."""
+        return bool(conn.execute(
+            update(tokens).where(
+                tokens.c.id == token_id, tokens.c.serial == serial,
+                tokens.c.state.in_([S.ISSUED, S.ACTIVATED]), tokens.c.expires_at <= now,
+            ).values(state=S.EXPIRED, secret_key_id=None, secret_blob=None,
+                     activation_key_id=None, activation_blob=None)
+        ).rowcount)
+
+    def record_activation_failure(self, conn: Connection, token_id: int, serial: str,
+                                  now: datetime) -> tuple[int, TokenState] | None:
+        """One wrong activation password: (attempts left, state); the last one voids it."""
+        left = tokens.c.activation_attempts_left - 1
+        row = conn.execute(
+            update(tokens).where(
+                tokens.c.id == token_id, tokens.c.serial == serial,
+                tokens.c.state == S.ISSUED, tokens.c.activation_attempts_left > 0,
+                tokens.c.expires_at > now,
+            ).values(
+                activation_attempts_left=left,
+                state=case((left <= 0, S.EXPIRED.value), else_=tokens.c.state),
+            ).returning(tokens.c.activation_attempts_left, tokens.c.state)
+        ).first()
+        return None if row is None else (row[0], TokenState(row[1]))
+
+    def activate(self, conn: Connection, token_id: int, serial: str, key_id: str, blob: bytes,
+                 now: datetime) -> bool:
+        """issued → activated, storing the freshly generated secret."""
+        return bool(conn.execute(
+            update(tokens).where(
+                tokens.c.id == token_id, tokens.c.serial == serial,
+                tokens.c.state == S.ISSUED, tokens.c.expires_at > now,
+            ).values(state=S.ACTIVATED, activated_at=now, secret_key_id=key_id,
+                     secret_blob=blob, activation_key_id=None, activation_blob=None)
+        ).rowcount)
+
+    def accept(self, conn: Connection, token: Token, step: int, drift: int, now: datetime,
+               *, confirming: bool) -> bool:
+        """Use up `step`: only if it is later than the last accepted one (rule 2).
+
+        Two requests with the same code race here; the database lets exactly one
+        UPDATE match `last_step < step`, the other sees rowcount 0.
+        """
+        expected = S.ACTIVATED if confirming else S.ACTIVE
+        conditions = [
+            tokens.c.id == token.id, tokens.c.serial == token.serial,
+            tokens.c.state == expected,
+            or_(tokens.c.last_step.is_(None), tokens.c.last_step < step),
+        ]
+        values: dict = {"last_step": step, "failures": 0, "drift": drift}
+        if confirming:
+            conditions.append(or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now))
+            values.update(state=S.ACTIVE, confirmed_at=now, expires_at=None)
+        return bool(conn.execute(update(tokens).where(*conditions).values(**values)).rowcount)
+
+    def record_failure(self, conn: Connection, token: Token, max_failures: int,
+                       now: datetime) -> tuple[int, TokenState] | None:
+        """Count one failure; the one that reaches `max_failures` suspends.
+
+        The increment happens in the database, so concurrent failures are never
+        lost, and a suspended token matches no row, so nothing more is counted.
+        Returns (failures, state) after the update, or None if the token was not
+        in the state it was read in (suspended or replaced meanwhile).
+        """
+        failures = tokens.c.failures + 1
+        reaches = failures >= max_failures
+        row = conn.execute(
+            update(tokens).where(
+                tokens.c.id == token.id, tokens.c.serial == token.serial,
+                tokens.c.state == token.state,
+            ).values(
+                failures=failures,
+                state=case((reaches, S.SUSPENDED.value), else_=tokens.c.state),
+                suspended_at=case((reaches, now), else_=tokens.c.suspended_at),
+            ).returning(tokens.c.failures, tokens.c.state)
+        ).first()
+        return None if row is None else (row[0], TokenState(row[1]))
+
+    def release(self, conn: Connection, institution_id: int, user_id: str) -> bool:
+        """suspended → active, failures reset."""
+        return bool(conn.execute(
+            update(tokens).where(
+                tokens.c.institution_id == institution_id, tokens.c.user_id == user_id,
+                tokens.c.state == S.SUSPENDED,
+            ).values(state=S.ACTIVE, failures=0, suspended_at=None)
+        ).rowcount)
+
+    def revoke(self, conn: Connection, institution_id: int, user_id: str, now: datetime,
+               available_at: datetime) -> bool:
+        """Any existing token → revoked; the secret is destroyed, not just flagged."""
+        live_issuance = and_(tokens.c.state.in_([S.ISSUED, S.ACTIVATED]),
+                             or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now))
+        return bool(conn.execute(
+            update(tokens).where(
+                tokens.c.institution_id == institution_id, tokens.c.user_id == user_id,
+                or_(tokens.c.state.in_([S.ACTIVE, S.SUSPENDED]), live_issuance),
+            ).values(state=S.REVOKED, revoked_at=now, setup_available_at=available_at,
+                     secret_key_id=None, secret_blob=None, activation_key_id=None,
+                     activation_blob=None)
+        ).rowcount)
+
+    def secrets_not_under(self, conn: Connection, key_id: str, limit: int):
+        """Rows whose secret or activation key is encrypted under another key than `key_id`."""
+        return conn.execute(
+            select(tokens.c.id, tokens.c.institution_id, tokens.c.user_id, tokens.c.serial,
+                   tokens.c.secret_key_id, tokens.c.secret_blob,
+                   tokens.c.activation_key_id, tokens.c.activation_blob)
+            .where(or_(and_(tokens.c.secret_key_id.is_not(None),
+                            tokens.c.secret_key_id != key_id),
+                       and_(tokens.c.activation_key_id.is_not(None),
+                            tokens.c.activation_key_id != key_id)))
+            .limit(limit)
+        ).all()
+
+    def rewrap(self, conn: Connection, token_id: int, column: str, old_key_id: str,
+               new_key_id: str, blob: bytes) -> bool:
+        """Swap one ciphertext for its re-encryption, unless the row changed meanwhile."""
+        key_col, blob_col = f"{column}_key_id", f"{column}_blob"
+        return bool(conn.execute(
+            update(tokens).where(tokens.c.id == token_id, tokens.c[key_col] == old_key_id)
+            .values({key_col: new_key_id, blob_col: blob})
+        ).rowcount)
