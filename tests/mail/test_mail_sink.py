@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,6 +118,21 @@ class TestReadMailbox:
         [received] = read_mailbox(maildir)
         assert received.sender == SENDER
         assert received.recipients == ("yamada@example.jp",)
+
+    def test_another_process_reads_what_the_sink_stored(
+        self, mailer: SmtpMailer, maildir: Path
+    ) -> None:
+        """The banking site reads the Maildir from its own process."""
+        _send(mailer, _mail("別プロセス"))
+        reader = (
+            "import sys\n"
+            "from onetime.mail import read_mailbox\n"
+            "sys.stdout.buffer.write(read_mailbox(sys.argv[1])[0].subject.encode())\n"
+        )
+        completed = subprocess.run(
+            [sys.executable, "-c", reader, str(maildir)], capture_output=True, check=True
+        )
+        assert completed.stdout.decode() == "別プロセス"
 
     def test_reading_leaves_the_mail_in_place(self, mailer: SmtpMailer, maildir: Path) -> None:
         """Several readers see the same mail; none marks it read."""

@@ -106,6 +106,8 @@ class MailSink:
         except BaseException:
             controller.stop(no_assert=True)
             listener.close()
+            if not controller.loop.is_closed():  # its thread died before closing it
+                controller.loop.close()
             raise
         self._controller = controller
 

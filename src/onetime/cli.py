@@ -1,0 +1,182 @@
+"""The `onetime` operator command: institutions, keys, audit, migrations, serving."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from onetime.config import Config
+from onetime.domain.errors import OnetimeError
+from onetime.service.services import Services, build_context
+from onetime.storage import migrate
+
+
+def _services(config: Config, *, create_keys: bool = False) -> Services:
+    return Services.from_context(build_context(config, create_keys=create_keys))
+
+
+def cmd_migrate(args, config: Config) -> int:
+    ctx = build_context(config, create_keys=True)
+    migrate.upgrade(ctx.db)
+    print(f"database at the latest schema: {ctx.db.engine.url.render_as_string()}")
+    return 0
+
+
+def _settings_pairs(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"expected name=value, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def cmd_institution_add(args, config: Config) -> int:
+    from onetime.domain.settings import InstitutionSettings
+    services = _services(config, create_keys=True)
+    migrate.upgrade(services.ctx.db)
+    settings = InstitutionSettings.from_mapping(_settings_pairs(args.set))
+    inst, key = services.institutions.add(args.service_id, args.name, args.mail_sender, settings)
+    print(f"institution {inst.service_id} ({inst.name}) added")
+    print("API key (shown once; store it now):")
+    print(key.reveal_text())
+    return 0
+
+
+def cmd_institution_set(args, config: Config) -> int:
+    services = _services(config)
+    changes = _settings_pairs(args.pairs)
+    inst = services.institutions.configure(args.service_id, **changes)
+    print(inst.settings.to_json())
+    return 0
+
+
+def cmd_institution_show(args, config: Config) -> int:
+    services = _services(config)
+    for inst in services.institutions.all():
+        if args.service_id in (None, inst.service_id):
+            print(f"{inst.service_id}\t{inst.name}\t{inst.mail_sender}\t{inst.settings.to_json()}")
+    return 0
+
+
+def cmd_institution_rotate_key(args, config: Config) -> int:
+    services = _services(config)
+    key = services.institutions.rotate_api_key(args.service_id)
+    print("new API key (shown once; the old one no longer works):")
+    print(key.reveal_text())
+    return 0
+
+
+def cmd_keys_rotate(args, config: Config) -> int:
+    from onetime.service.keys import rotate
+    services = _services(config)
+
+    def progress(done: int) -> None:
+        print(f"\rre-wrapped {done} secrets", end="", file=sys.stderr, flush=True)
+
+    key_id, moved = rotate(services.ctx, progress)
+    print(file=sys.stderr)
+    print(f"active key {key_id}; {moved} secrets re-wrapped")
+    return 0
+
+
+def cmd_audit_seal(args, config: Config) -> int:
+    from onetime.service.audit import seal_pending
+    services = _services(config)
+    print(f"sealed {seal_pending(services.ctx, limit=10**9)} entries")
+    return 0
+
+
+def cmd_audit_verify(args, config: Config) -> int:
+    from onetime.service.audit import seal_pending, verify_chain
+    services = _services(config)
+    if args.seal:
+        seal_pending(services.ctx, limit=10**9)
+    report = verify_chain(services.ctx)
+    for problem in report.problems:
+        print(f"TAMPERED: {problem}")
+    print(f"{report.sealed} sealed entries checked, {len(report.problems)} problems, "
+          f"{report.unsealed} not yet sealed")
+    return 0 if report.ok else 2
+
+
+def cmd_serve(args, config: Config) -> int:
+    import uvicorn
+    ctx = build_context(config, create_keys=True)
+    migrate.upgrade(ctx.db)
+    ctx.db.dispose()
+    uvicorn.run("onetime.api.server:app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="warning", proxy_headers=True)
+    return 0
+
+
+def cmd_demo(args, config: Config) -> int:
+    from onetime.demo import run_demo
+    return run_demo(config, host=args.host, port=args.port)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="onetime", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(
+        func=cmd_migrate)
+
+    inst = sub.add_parser("institution", help="add and configure institutions")
+    isub = inst.add_subparsers(dest="action", required=True)
+    add = isub.add_parser("add", help="add an institution; prints its API key once")
+    add.add_argument("--service-id", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--mail-sender", required=True, help="From address, on the bank's domain")
+    add.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="a setting other than its default (repeatable)")
+    add.set_defaults(func=cmd_institution_add)
+    st = isub.add_parser("set", help="change settings: NAME=VALUE ...")
+    st.add_argument("service_id")
+    st.add_argument("pairs", nargs="+", metavar="NAME=VALUE")
+    st.set_defaults(func=cmd_institution_set)
+    show = isub.add_parser("show", help="list institutions and their settings")
+    show.add_argument("service_id", nargs="?")
+    show.set_defaults(func=cmd_institution_show)
+    rk = isub.add_parser("rotate-api-key", help="replace the institution's API key")
+    rk.add_argument("service_id")
+    rk.set_defaults(func=cmd_institution_rotate_key)
+
+    keys = sub.add_parser("keys", help="encryption keys")
+    ksub = keys.add_subparsers(dest="action", required=True)
+    ksub.add_parser("rotate", help="add a key and re-wrap every secret (online)").set_defaults(
+        func=cmd_keys_rotate)
+
+    audit = sub.add_parser("audit", help="the audit trail")
+    asub = audit.add_subparsers(dest="action", required=True)
+    asub.add_parser("seal", help="seal committed entries now").set_defaults(func=cmd_audit_seal)
+    ver = asub.add_parser("verify", help="check the hash chain; exit 2 if tampered")
+    ver.add_argument("--no-seal", dest="seal", action="store_false",
+                     help="only check; do not seal pending entries first")
+    ver.set_defaults(func=cmd_audit_verify)
+
+    serve = sub.add_parser("serve", help="run the OTP service API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="the whole system on SQLite with demo data (make run)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args, Config.from_env())
+    except OnetimeError as exc:
+        print(f"error: {exc.code}: {exc.detail}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
