@@ -19,7 +19,7 @@ from onetime.storage import migrate
 DEMO_SERVICE_ID = "0000"
 DEMO_NAME = "けんしんデモ信用組合"
 DEMO_SENDER = "otp@kenshin-demo.example.jp"
-DEMO_TOKEN_USER = "demo-taro"
+DEMO_TOKEN_USER = "demo-taro"  # noqa: S105 - a user ID
 DEMO_ACTIVATION_PASSWORD = "1234"  # noqa: S105 - a published demo value, not a secret
 
 

@@ -32,7 +32,7 @@ class Operation(StrEnum):
     PAYROLL_TRANSFER = "payroll_transfer"
     APPROVAL = "approval"
     PAYEASY = "payeasy"
-    TOKEN_MANAGEMENT = "token_management"
+    TOKEN_MANAGEMENT = "token_management"  # noqa: S105 - an operation name
     USER_MANAGEMENT = "user_management"
     LOGIN = "login"
     OTHER = "other"
@@ -50,7 +50,7 @@ def user_id(value: object) -> str:
 
 def service_id(value: object) -> str:
     if not isinstance(value, str) or not SERVICE_ID_PATTERN.fullmatch(value):
-        raise InvalidUserId("service_id: 1-32 of A-Z a-z 0-9 . _ -, starting with a letter or digit")
+        raise InvalidUserId("service_id: 1-32 of A-Z a-z 0-9 . _ -, first a letter or digit")
     return value
 
 

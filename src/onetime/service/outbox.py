@@ -8,7 +8,7 @@ import threading
 
 from sqlalchemy import select, update
 
-from onetime.mail import MailError, Mailer, OutgoingMail
+from onetime.mail import Mailer, MailError, OutgoingMail
 from onetime.service.context import Context
 from onetime.storage.schema import outbox
 

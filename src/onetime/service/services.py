@@ -42,7 +42,8 @@ def open_keyring(config: Config, *, create: bool = False) -> KeyRing:
     return KeyRing(provider)
 
 
-def build_context(config: Config, *, clock: Clock | None = None, create_keys: bool = False) -> Context:
+def build_context(config: Config, *, clock: Clock | None = None,
+                  create_keys: bool = False) -> Context:
     if config.database_url.startswith("sqlite:///"):
         from pathlib import Path
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True,

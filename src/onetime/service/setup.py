@@ -131,8 +131,8 @@ class SetupService:
                                                 _session_aad(session_id))
             keys = SessionKeys(material[:32], material[32:64], material[64:],
                                session["transcript_hash"])
-            audit = dict(at=now, institution_id=institution.id, user_id=token.user_id,
-                         actor=f"user:{token.user_id}", source_ip=source_ip)
+            audit = {"at": now, "institution_id": institution.id, "user_id": token.user_id,
+                     "actor": f"user:{token.user_id}", "source_ip": source_ip}
             if not hmac.compare_digest(keys.client_mac(), client_mac):
                 counted = self.ctx.tokens.record_activation_failure(conn, token.id, token.serial,
                                                                     now)

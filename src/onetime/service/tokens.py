@@ -24,8 +24,8 @@ from onetime.domain.errors import (
     TokenNotSuspended,
 )
 from onetime.domain.tokens import Token, TokenKind, TokenState, secret_aad
-from onetime.domain.verification import Result, match_code
 from onetime.domain.values import Operation
+from onetime.domain.verification import Result, match_code
 from onetime.otp import find_counter
 from onetime.service.context import Context
 from onetime.service.notifications import queue_mail
@@ -162,7 +162,10 @@ class TokenService:
 
     def verify(self, institution: Institution, user_id: str, code: object,
                operation: object, *, source_ip: str | None = None) -> Verification:
-        """Check a code for an operation. Raises InvalidCodeFormat/InvalidOperation/InvalidUserId."""
+        """Check a code for an operation.
+
+        Raises InvalidCodeFormat, InvalidOperation or InvalidUserId, before any write.
+        """
         op = values.operation(operation)
         return self._check(institution, user_id, code, op, source_ip, confirming=False)
 

@@ -5,7 +5,8 @@
     start: {service_id, user_id, pake: X}  ───────────▶  checks the issuance, pw' from storage
                                            ◀───────────  {session_id, pake: Y}
     finish: {session_id, confirm: MAC_A}   ───────────▶  checks MAC_A (else: one attempt used)
-                                           ◀───────────  {confirm: MAC_B, sealed: AES-GCM(K_enc, token)}
+                                           ◀───────────  {confirm: MAC_B,
+                                                          sealed: AES-GCM(K_enc, token)}
     checks MAC_B (else: a fake service), then opens the token
 
 The app proves the key first: were the service to prove first, a guesser could
@@ -43,7 +44,8 @@ class ProtocolError(Exception):
 
 def password_salt(service_id: str, user_id: str) -> bytes:
     """Unique per user and known to both sides before any message is exchanged."""
-    return hashlib.sha256(VERSION + b"|" + service_id.encode() + b"|" + user_id.encode()).digest()[:16]
+    material = VERSION + b"|" + service_id.encode() + b"|" + user_id.encode()
+    return hashlib.sha256(material).digest()[:16]
 
 
 def activation_aad(institution_id: int, user_id: str, serial: str) -> bytes:
@@ -68,7 +70,8 @@ class SessionKeys:
         return hmac.new(self.confirm_server, b"server|" + self.transcript, "sha256").digest()
 
 
-def transcript(service_id: str, user_id: str, session_id: str, msg_a: bytes, msg_b: bytes) -> bytes:
+def transcript(service_id: str, user_id: str, session_id: str, msg_a: bytes,
+               msg_b: bytes) -> bytes:
     parts = [VERSION, client_identity(service_id, user_id), SERVER_IDENTITY,
              session_id.encode(), msg_a, msg_b]
     digest = hashlib.sha256()

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 8028a021c397
-Revises: 
+Revises:
 Create Date: 2026-11-26 07:48:07.793617
 """
 

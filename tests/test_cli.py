@@ -1,0 +1,107 @@
+"""The `onetime` operator command, run as a real subprocess on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from onetime.config import Config
+from onetime.service.services import Services, build_context
+
+
+def run(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "onetime.cli", *args], env=env,
+                            capture_output=True, text=True, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} failed: {result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def env(tmp_path, db_url):
+    return {**os.environ, "ONETIME_VAR": str(tmp_path), "ONETIME_DATABASE_URL": db_url,
+            "ONETIME_KEY_FILE": str(tmp_path / "keys.json"), "ONETIME_KDF": "test"}
+
+
+class TestInstitutionCommands:
+    def test_add_prints_the_api_key_once_and_it_authenticates(self, env):
+        """`institution add` prints a key that the service accepts, and stores only its hash."""
+        out = run(env, "institution", "add", "--service-id", "0101", "--name", "第一信用組合",
+                  "--mail-sender", "otp@first.example.jp").stdout
+        key = out.strip().splitlines()[-1]
+        assert key.startswith("ot_0101_")
+        services = Services.from_context(build_context(Config.from_env(env)))
+        assert services.institutions.authenticate("0101", key).name == "第一信用組合"
+        shown = run(env, "institution", "show").stdout
+        assert "0101" in shown and key not in shown
+
+    def test_defaults_are_the_design_defaults(self, env):
+        """A new institution has the settings of DESIGN.md §4 unless told otherwise."""
+        run(env, "institution", "add", "--service-id", "0102", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        services = Services.from_context(build_context(Config.from_env(env)))
+        s = services.institutions.get("0102").settings
+        assert (s.digits, s.period, s.window, s.max_failures) == (8, 60, 1, 10)
+        assert (s.issuance_lifetime_hours, s.activation_attempts, s.embargo_minutes) == (72, 5, 30)
+        assert (s.night_start.isoformat(), s.night_end.isoformat()) == ("20:50:00", "08:10:00")
+
+    def test_set_changes_settings_and_rejects_nonsense(self, env):
+        """`institution set` changes a setting; an unknown or invalid one is an error."""
+        run(env, "institution", "add", "--service-id", "0103", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        assert '"max_failures": 5' in run(env, "institution", "set", "0103",
+                                          "max_failures=5").stdout
+        bad = run(env, "institution", "set", "0103", "max_failures=1000", check=False)
+        assert bad.returncode == 1 and "invalid_setting" in bad.stderr
+        unknown = run(env, "institution", "set", "0103", "colour=blue", check=False)
+        assert unknown.returncode == 1
+
+    def test_adding_twice_is_refused(self, env):
+        """A service ID names one institution."""
+        args = ["institution", "add", "--service-id", "0104", "--name", "n",
+                "--mail-sender", "otp@x.example.jp"]
+        run(env, *args)
+        again = run(env, *args, check=False)
+        assert again.returncode == 1 and "institution_exists" in again.stderr
+
+
+class TestAuditVerify:
+    def test_verify_passes_then_reports_an_edited_entry(self, env, tmp_path, db_url):
+        """`audit verify` exits 0 on an intact chain and 2 once an entry is edited."""
+        run(env, "institution", "add", "--service-id", "0105", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        run(env, "institution", "set", "0105", "max_failures=9")
+        ok = run(env, "audit", "verify")
+        assert "0 problems" in ok.stdout
+        if db_url.startswith("sqlite"):
+            with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+                conn.execute("UPDATE audit_log SET actor = 'someone else' WHERE seal_seq = 1")
+        else:
+            from sqlalchemy import create_engine, text
+            engine = create_engine(db_url)
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE audit_log SET actor = 'someone else' "
+                                  "WHERE seal_seq = 1"))
+            engine.dispose()
+        tampered = run(env, "audit", "verify", check=False)
+        assert tampered.returncode == 2
+        assert "TAMPERED" in tampered.stdout
+
+
+class TestKeysRotate:
+    def test_rotate_adds_a_key_and_reports_rewrapped_secrets(self, env):
+        """`keys rotate` makes a new active key and says how many secrets moved."""
+        run(env, "institution", "add", "--service-id", "0106", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        services = Services.from_context(build_context(Config.from_env(env)))
+        inst = services.institutions.get("0106")
+        services.tokens.issue_token(inst, "u1", "u1@example.jp", "1234")
+        before = services.ctx.keyring.active_key_id()
+        out = run(env, "keys", "rotate").stdout
+        assert "1 secrets re-wrapped" in out
+        after = Services.from_context(build_context(Config.from_env(env)))
+        assert after.ctx.keyring.active_key_id() != before
