@@ -37,7 +37,8 @@ class TestInstitutionCommands:
         services = Services.from_context(build_context(Config.from_env(env)))
         assert services.institutions.authenticate("0101", key).name == "第一信用組合"
         shown = run(env, "institution", "show").stdout
-        assert "0101" in shown and key not in shown
+        assert "0101" in shown
+        assert key not in shown
 
     def test_defaults_are_the_design_defaults(self, env):
         """A new institution has the settings of DESIGN.md §4 unless told otherwise."""
@@ -56,7 +57,8 @@ class TestInstitutionCommands:
         assert '"max_failures": 5' in run(env, "institution", "set", "0103",
                                           "max_failures=5").stdout
         bad = run(env, "institution", "set", "0103", "max_failures=1000", check=False)
-        assert bad.returncode == 1 and "invalid_setting" in bad.stderr
+        assert bad.returncode == 1
+        assert "invalid_setting" in bad.stderr
         unknown = run(env, "institution", "set", "0103", "colour=blue", check=False)
         assert unknown.returncode == 1
 
@@ -66,7 +68,8 @@ class TestInstitutionCommands:
                 "--mail-sender", "otp@x.example.jp"]
         run(env, *args)
         again = run(env, *args, check=False)
-        assert again.returncode == 1 and "institution_exists" in again.stderr
+        assert again.returncode == 1
+        assert "institution_exists" in again.stderr
 
 
 class TestAuditVerify:
