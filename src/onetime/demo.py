@@ -6,6 +6,7 @@ institution, then serves the API (and the banking site, when present) on one por
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 
@@ -30,6 +31,8 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
     var.mkdir(parents=True, exist_ok=True)
     sink = MailSink(var / "mail", port=config.smtp_port)
     sink.start()
+    # Port 0 lets tests run a demo beside another; the outbox must use the port picked.
+    config = dataclasses.replace(config, smtp_port=sink.port)
     ctx = build_context(config, clock=SystemClock(), create_keys=True)
     migrate.upgrade(ctx.db)
     services = Services.from_context(ctx)
