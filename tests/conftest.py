@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
@@ -21,6 +22,11 @@ from onetime.service.services import Services
 from onetime.storage import migrate
 from onetime.storage.database import Database
 from onetime.storage.schema import metadata
+
+# CI replays the same examples every run, so a red build is reproducible.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 PG_ADMIN_URL = os.environ.get("ONETIME_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("ONETIME_REQUIRE_POSTGRES") == "1"

@@ -107,7 +107,8 @@ def cmd_serve(args, config: Config) -> int:
     migrate.upgrade(ctx.db)
     ctx.db.dispose()
     uvicorn.run("onetime.api.server:app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="warning", proxy_headers=True)
+                workers=args.workers, log_level=args.log_level, proxy_headers=True,
+                loop=args.loop, http=args.http, access_log=args.access_log)
     return 0
 
 
@@ -160,6 +161,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    # "auto" takes uvloop and httptools, which uvicorn[standard] installs.
+    serve.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
+    serve.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto")
+    serve.add_argument("--log-level", default="warning",
+                       choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false",
+                       help="skip the per-request access log (it costs every request)")
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="the whole system on SQLite with demo data (make run)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from onetime.domain.errors import InvalidApiKey
+from onetime.domain.values import SERVICE_ID_PATTERN
 from onetime.service.services import Services
 from onetime.storage.institutions import Institution
 
@@ -18,6 +20,9 @@ async def institution(request: Request, service_id: str) -> Institution:
     Async on purpose: a sync dependency costs a thread hop on every request, and this
     one reads a cache that is refreshed from the database at most every 2 seconds.
     """
+    if not SERVICE_ID_PATTERN.fullmatch(service_id):
+        # No institution can have it (and PostgreSQL refuses some, e.g. NUL): unknown.
+        raise InvalidApiKey("missing or invalid API key")
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     presented = key.strip() if scheme.lower() == "bearer" else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from onetime.service.imports import ImportResult
 from onetime.service.tokens import TokenDocument, Verification
 from onetime.storage.audit import AuditEntry
 
@@ -25,3 +26,11 @@ def audit_entry(entry: AuditEntry) -> dict:
     return {"id": entry.id, "at": entry.at, "event": entry.event, "user_id": entry.user_id,
             "actor": entry.actor, "operation": entry.operation, "result": entry.result,
             "source_ip": entry.source_ip, "detail": entry.detail}
+
+
+def import_result(result: ImportResult) -> dict:
+    return {"imported": result.imported,
+            "tokens": [{"serial": t.serial, "user_id": t.user_id, "state": t.state.value}
+                       for t in result.tokens],
+            "skipped": [{"serial": k.serial, "reason": k.reason.value}
+                        for k in result.skipped]}

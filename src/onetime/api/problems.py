@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from onetime.api.responses import JSONResponse
+from onetime.api.schemas import Problem
 from onetime.domain import errors as e
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger("onetime.api")
 
 STATUS: dict[type[e.OnetimeError], int] = {
     e.InvalidInput: 422,
@@ -48,12 +52,33 @@ FIELD_CODES = {
     "service_id": "invalid_service_id",
 }
 FIELD_ORDER = list(FIELD_CODES)
+# What a pattern means, said to a human instead of the regular expression.
+PATTERN_DETAILS = {
+    "user_id": "user_id: 1-64 of A-Z a-z 0-9 . _ @ -, the first a letter or digit",
+    "service_id": "service_id: 1-32 of A-Z a-z 0-9 . _ -, the first a letter or digit",
+    "email": "email is not a valid e-mail address",
+    "activation_password": "activation_password must be 4-16 digits 0-9",
+    "actor": "actor must not contain control characters",
+    "reason": "reason must not contain control characters other than tab and line breaks",
+    "event": "event is an event name such as code_verified",
+    "session_id": "session_id is not a setup session ID",
+}
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra) -> ORJSONResponse:
+def problem(status: int, code: str, title: str, detail: str, *,
+            headers: dict[str, str] | None = None, **extra) -> JSONResponse:
     body = {"type": f"/problems/{code}", "title": title, "status": status, "code": code,
             "detail": detail, **extra}
-    return ORJSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def responses(*codes: int) -> dict[int | str, dict]:
+    """OpenAPI entries for the problem documents an operation can answer.
+
+    Every operation can answer 413 (the body limit applies before routing). The
+    media type is set to application/problem+json for all of them in api/openapi.py.
+    """
+    return {code: {"model": Problem} for code in sorted({*codes, 413})}
 
 
 def _status(error: e.OnetimeError) -> int:
@@ -63,10 +88,13 @@ def _status(error: e.OnetimeError) -> int:
     return 400
 
 
-def from_error(error: e.OnetimeError) -> ORJSONResponse:
+def from_error(error: e.OnetimeError) -> JSONResponse:
     if isinstance(error, e.UnknownInstitution):
         error = e.InvalidApiKey("missing or invalid API key")
     extra: dict = {}
+    if isinstance(error, e.InvalidApiKey):
+        # RFC 9110 §15.5.2: a 401 names the scheme it wants.
+        extra["headers"] = {"WWW-Authenticate": "Bearer"}
     if isinstance(error, e.SetupEmbargoed):
         extra["setup_available_at"] = error.available_at.isoformat()
     if isinstance(error, e.SetupFailed):
@@ -74,7 +102,7 @@ def from_error(error: e.OnetimeError) -> ORJSONResponse:
     return problem(_status(error), error.code, error.title, error.detail, **extra)
 
 
-def from_validation(exc: RequestValidationError) -> ORJSONResponse:
+def from_validation(exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     for err in errors:
         loc = tuple(err.get("loc", ()))
@@ -85,6 +113,8 @@ def from_validation(exc: RequestValidationError) -> ORJSONResponse:
     fields.sort(key=lambda f: FIELD_ORDER.index(f[0]) if f[0] in FIELD_ORDER else 99)
     name, err = fields[0]
     code = FIELD_CODES.get(name, "invalid_request")
+    if err.get("type") == "string_pattern_mismatch" and name in PATTERN_DETAILS:
+        return problem(422, code, "Invalid request", PATTERN_DETAILS[name])
     message = str(err.get("msg", "invalid value"))
     return problem(422, code, "Invalid request", f"{name}: {message}"[:300])
 
@@ -100,15 +130,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException):
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
-                 415: "unsupported_media_type"}
+        # 400 is FastAPI's "error parsing the body" (e.g. a body that is not UTF-8).
+        codes = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed",
+                 413: "request_too_large", 415: "unsupported_media_type"}
         code = codes.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, code.replace("_", " ").capitalize(),
-                       str(exc.detail))
+                       str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):
         # Never a stack trace to the client; the log has it (without request bodies).
-        import logging
-        logging.getLogger("onetime.api").error("unexpected error", exc_info=exc)
+        log.error("unexpected error", exc_info=exc)
         return problem(500, "internal_error", "Internal error", "an unexpected error occurred")

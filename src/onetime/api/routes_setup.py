@@ -7,16 +7,15 @@ import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import ORJSONResponse
 
 from onetime.api import schemas
 from onetime.api.auth import services, source_ip
-from onetime.api.problems import problem
+from onetime.api.problems import problem, responses
+from onetime.api.responses import JSONResponse
 from onetime.service.services import Services
 
 router = APIRouter(prefix="/api/v1/setup", tags=["setup"])
 Svc = Annotated[Services, Depends(services)]
-PROBLEMS = {c: {"model": schemas.Problem} for c in (400, 401, 404, 409, 410, 422)}
 
 
 def _b64(value: str) -> bytes | None:
@@ -26,23 +25,25 @@ def _b64(value: str) -> bytes | None:
         return None
 
 
-def _bad(name: str) -> ORJSONResponse:
+def _bad(name: str) -> JSONResponse:
     return problem(422, "invalid_setup_message", "Invalid request", f"{name} is not base64")
 
 
 @router.post("/start", status_code=201, response_model=schemas.SetupStartOut,
-             responses=PROBLEMS, summary="初期設定: the app's SPAKE2 message")
+             responses=responses(400, 404, 409, 410, 422),
+             summary="初期設定: the app's SPAKE2 message")
 def start(body: schemas.SetupStartRequest, svc: Svc, request: Request):
     message = _b64(body.pake)
     if message is None:
         return _bad("pake")
     started = svc.setup.start(body.service_id, body.user_id, message, source_ip(request))
-    return ORJSONResponse({"session_id": started.session_id,
-                           "pake": base64.b64encode(started.message).decode()},
-                          status_code=201)
+    return JSONResponse({"session_id": started.session_id,
+                         "pake": base64.b64encode(started.message).decode()},
+                        status_code=201)
 
 
-@router.post("/finish", response_model=schemas.SetupFinishOut, responses=PROBLEMS,
+@router.post("/finish", response_model=schemas.SetupFinishOut,
+             responses=responses(400, 401, 404, 409, 410, 422),
              summary="初期設定: key confirmation, then the sealed token")
 def finish(body: schemas.SetupFinishRequest, svc: Svc, request: Request):
     mac = _b64(body.confirm)
@@ -50,5 +51,5 @@ def finish(body: schemas.SetupFinishRequest, svc: Svc, request: Request):
         return _bad("confirm")
     done = svc.setup.finish(body.session_id, mac, source_ip(request))
     request.app.state.kick_outbox()
-    return ORJSONResponse({"confirm": base64.b64encode(done.server_mac).decode(),
-                           "sealed": base64.b64encode(done.sealed).decode()})
+    return JSONResponse({"confirm": base64.b64encode(done.server_mac).decode(),
+                         "sealed": base64.b64encode(done.sealed).decode()})

@@ -5,54 +5,53 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import ORJSONResponse
 
 from onetime.api import documents, schemas
 from onetime.api.auth import institution, services, source_ip
+from onetime.api.problems import responses
+from onetime.api.responses import JSONResponse
 from onetime.service.services import Services
 from onetime.storage.institutions import Institution
 
 router = APIRouter(prefix="/api/v1/services/{service_id}/users/{user_id}", tags=["tokens"])
 
-UserId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$",
-                             description="1-64 of A-Z a-z 0-9 . _ @ -")]
+UserId = Annotated[str, Path(pattern=schemas.USER_ID,
+                             description="1-64 of A-Z a-z 0-9 . _ @ -, the first a letter or"
+                                         " digit")]
 Inst = Annotated[Institution, Depends(institution)]
 Svc = Annotated[Services, Depends(services)]
 
-ERRORS = {code: {"model": schemas.Problem, "content": {"application/problem+json": {}}}
-          for code in (400, 401, 413, 422)}
-
-
-def _with(*codes: int) -> dict:
-    return {**ERRORS, **{c: {"model": schemas.Problem,
-                             "content": {"application/problem+json": {}}} for c in codes}}
+# A JSON body can be malformed (400); every route checks the key (401) and user_id (422).
+WITH_BODY = (400, 401, 422)
 
 
 @router.post("/token", status_code=201, response_model=schemas.TokenDocumentOut,
-             responses=_with(409), summary="Issue a token (トークン発行)")
+             responses=responses(*WITH_BODY, 409), summary="Issue a token (トークン発行)")
 def issue_token(user_id: UserId, body: schemas.IssueRequest, inst: Inst, svc: Svc,
                 request: Request):
     doc = svc.tokens.issue_token(inst, user_id, body.email, body.activation_password,
                                  actor=f"user:{user_id}", source_ip=source_ip(request))
     request.app.state.kick_outbox()
-    return ORJSONResponse(documents.token_document(doc), status_code=201)
+    return JSONResponse(documents.token_document(doc), status_code=201)
 
 
-@router.get("/token", response_model=schemas.TokenDocumentOut, responses=ERRORS,
+@router.get("/token", response_model=schemas.TokenDocumentOut, responses=responses(401, 422),
             summary="The user's token as it is now")
 def get_token(user_id: UserId, inst: Inst, svc: Svc):
-    return ORJSONResponse(documents.token_document(svc.tokens.get_token(inst, user_id)))
+    return JSONResponse(documents.token_document(svc.tokens.get_token(inst, user_id)))
 
 
-@router.post("/token/confirmation", response_model=schemas.VerificationOut, responses=ERRORS,
+@router.post("/token/confirmation", response_model=schemas.VerificationOut,
+             responses=responses(*WITH_BODY),
              summary="Authentication confirmation (ワンタイムパスワード認証確認)")
 def confirm(user_id: UserId, body: schemas.ConfirmRequest, inst: Inst, svc: Svc,
             request: Request):
     answer = svc.tokens.confirm(inst, user_id, body.code, source_ip=source_ip(request))
-    return ORJSONResponse(documents.verification(answer))
+    return JSONResponse(documents.verification(answer))
 
 
-@router.post("/verifications", response_model=schemas.VerificationOut, responses=ERRORS,
+@router.post("/verifications", response_model=schemas.VerificationOut,
+             responses=responses(*WITH_BODY),
              summary="Verify a code for an operation")
 def verify(user_id: UserId, body: schemas.VerifyRequest, inst: Inst, svc: Svc,
            request: Request):
@@ -60,24 +59,25 @@ def verify(user_id: UserId, body: schemas.VerifyRequest, inst: Inst, svc: Svc,
                                source_ip=source_ip(request))
     if answer.state.value == "suspended":
         request.app.state.kick_outbox()
-    return ORJSONResponse(documents.verification(answer))
+    return JSONResponse(documents.verification(answer))
 
 
-@router.post("/token/release", response_model=schemas.TokenDocumentOut, responses=_with(409),
+@router.post("/token/release", response_model=schemas.TokenDocumentOut,
+             responses=responses(*WITH_BODY, 409),
              summary="Release a suspension (利用停止解除)")
 def release(user_id: UserId, body: schemas.ActorRequest, inst: Inst, svc: Svc,
             request: Request):
     doc = svc.tokens.release(inst, user_id, actor=body.actor, reason=body.reason,
                              source_ip=source_ip(request))
     request.app.state.kick_outbox()
-    return ORJSONResponse(documents.token_document(doc))
+    return JSONResponse(documents.token_document(doc))
 
 
 @router.post("/token/revocation", response_model=schemas.TokenDocumentOut,
-             responses=_with(409), summary="Revoke the token (トークンの失効)")
+             responses=responses(*WITH_BODY, 409), summary="Revoke the token (トークンの失効)")
 def revoke(user_id: UserId, body: schemas.ActorRequest, inst: Inst, svc: Svc,
            request: Request):
     doc = svc.tokens.revoke(inst, user_id, actor=body.actor, reason=body.reason,
                             source_ip=source_ip(request))
     request.app.state.kick_outbox()
-    return ORJSONResponse(documents.token_document(doc))
+    return JSONResponse(documents.token_document(doc))

@@ -8,21 +8,34 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 
 from onetime.domain import values
+from onetime.domain.errors import InvalidCodeFormat
 from onetime.domain.values import Operation
 
 
 def _code_chars(value: str) -> str:
-    # The exact length is the token's digits (8 unless imported otherwise): checked by the
-    # service, which knows the token; here only the characters.
-    if not 6 <= len(value) <= 10:
-        raise ValueError("code must be a string of 8 digits")
-    values.code(value, len(value))
+    # The exact length is the token's digits (8, or 6-10 for an imported token): checked
+    # by the service, which knows the token; here only the characters.
+    try:
+        values.code(value, len(value))
+    except InvalidCodeFormat:
+        raise ValueError("code must be decimal digits") from None
     return value
 
 
-Code = Annotated[StrictStr, AfterValidator(_code_chars), Field(
-    description="8 decimal digits; full-width digits are accepted (NFKC)",
-    examples=["12345678"])]
+Code = Annotated[StrictStr, Field(
+    min_length=6, max_length=10,
+    description="8 decimal digits (an imported token's own 6-10); full-width digits are"
+                " accepted (NFKC)", examples=["12345678"]), AfterValidator(_code_chars)]
+
+
+# Free text is stored and shown: no control characters (PostgreSQL cannot even store NUL).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
+# A reason may span lines (a branch console's text area); other controls are refused.
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# values.EMAIL_PATTERN, without control characters; the service checks it again.
+EMAIL = r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$"
+USER_ID = f"^{values.USER_ID_PATTERN.pattern}$"
+SERVICE_ID = f"^{values.SERVICE_ID_PATTERN.pattern}$"
 
 
 class _Body(BaseModel):
@@ -30,7 +43,7 @@ class _Body(BaseModel):
 
 
 class IssueRequest(_Body):
-    email: StrictStr = Field(max_length=254, examples=["user@example.co.jp"])
+    email: StrictStr = Field(max_length=254, pattern=EMAIL, examples=["user@example.co.jp"])
     activation_password: StrictStr = Field(pattern=r"^[0-9]{4,16}$",
                                             description="4-16 digits, chosen by the user")
 
@@ -45,8 +58,11 @@ class VerifyRequest(_Body):
 
 
 class ActorRequest(_Body):
-    actor: StrictStr = Field(max_length=128, examples=["branch:1001"])
-    reason: StrictStr = Field(max_length=500, examples=["suspended after 10 wrong codes"])
+    actor: StrictStr = Field(min_length=1, max_length=128, pattern=NO_CONTROLS,
+                             examples=["branch:1001"],
+                             description="who acted: user:<user_id> or branch:<staff id>")
+    reason: StrictStr = Field(max_length=500, pattern=TEXT,
+                              examples=["suspended after 10 wrong codes"])
 
 
 TokenStateName = Literal["none", "issued", "activated", "active", "suspended", "revoked",
@@ -109,11 +125,16 @@ class ImportResult(BaseModel):
 
 
 class Problem(BaseModel):
+    """An RFC 9457 problem document; `code` is the stable, machine-readable part."""
+
     type: str
     title: str
     status: int
     code: str
     detail: str
+    setup_available_at: datetime | None = Field(
+        default=None, description="only with code setup_embargoed")
+    attempts_left: int | None = Field(default=None, description="only with code setup_failed")
 
 
 class TimeOut(BaseModel):
@@ -122,8 +143,8 @@ class TimeOut(BaseModel):
 
 
 class SetupStartRequest(_Body):
-    service_id: StrictStr = Field(max_length=32)
-    user_id: StrictStr = Field(max_length=64)
+    service_id: StrictStr = Field(pattern=SERVICE_ID, max_length=32)
+    user_id: StrictStr = Field(pattern=USER_ID, max_length=64)
     pake: StrictStr = Field(max_length=200, description="SPAKE2 message A, base64")
 
 
@@ -133,7 +154,7 @@ class SetupStartOut(BaseModel):
 
 
 class SetupFinishRequest(_Body):
-    session_id: StrictStr = Field(max_length=64)
+    session_id: StrictStr = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     confirm: StrictStr = Field(max_length=100, description="HMAC key confirmation, base64")
 
 

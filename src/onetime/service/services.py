@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from onetime.config import Config
 from onetime.crypto import PRODUCTION_KDF, TEST_KDF, FileKeyProvider, KeyFileMissing, KeyRing
@@ -10,6 +10,7 @@ from onetime.domain.clock import Clock, FileClock, SystemClock
 from onetime.mail import SmtpMailer
 from onetime.service.audit import Sealer
 from onetime.service.context import Context
+from onetime.service.imports import ImportService
 from onetime.service.institutions import InstitutionService
 from onetime.service.outbox import OutboxDispatcher
 from onetime.service.setup import SetupService
@@ -23,6 +24,11 @@ class Services:
     institutions: InstitutionService
     tokens: TokenService
     setup: SetupService
+    # Built from ctx, so code that constructs Services by hand need not know about it.
+    imports: ImportService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.imports = ImportService(self.ctx)
 
     @classmethod
     def from_context(cls, ctx: Context) -> Services:

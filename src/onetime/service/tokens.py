@@ -156,6 +156,7 @@ class TokenService:
             if self.ctx.tokens.expire(conn, token.id, token.serial, now):
                 self.ctx.audit.append(conn, at=now, institution_id=institution.id,
                                       event="issuance_expired", user_id=token.user_id,
+                                      actor="system",
                                       detail={"serial": token.serial, "reason": "lifetime"})
 
     # -- codes ------------------------------------------------------------------

@@ -54,16 +54,21 @@ def _entry(row) -> AuditEntry:
                       seal_seq=m["seal_seq"], seal_hash=m["seal_hash"])
 
 
+# Built once (every verification appends): SQLAlchemy then finds the compiled INSERT in its
+# cache without rebuilding the statement. Inline: no RETURNING of the new id, nobody reads it.
+_APPEND = insert(audit_log).inline()
+
+
 class AuditRepository:
     def append(self, conn: Connection, *, at: datetime, institution_id: int | None, event: str,
                user_id: str | None = None, actor: str | None = None,
                operation: str | None = None, result: str | None = None,
                source_ip: str | None = None, detail: dict | None = None) -> None:
-        conn.execute(insert(audit_log).values(
-            at=at, institution_id=institution_id, event=event, user_id=user_id, actor=actor,
-            operation=operation, result=result, source_ip=source_ip,
-            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None,
-        ))
+        conn.execute(_APPEND, {
+            "at": at, "institution_id": institution_id, "event": event, "user_id": user_id,
+            "actor": actor, "operation": operation, "result": result, "source_ip": source_ip,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None,
+        })
 
     def page(self, conn: Connection, institution_id: int, *, after_id: int, limit: int,
              user_id: str | None = None, event: str | None = None,

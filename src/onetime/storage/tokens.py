@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, case, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
 
 from onetime.domain.tokens import Token, TokenKind, TokenState
 from onetime.storage.schema import tokens
@@ -56,12 +56,49 @@ class NewToken:
     last_step: int | None = None
 
 
+# The verification hot path's statements are built once, with bound parameters:
+# building a statement costs more than running it, and a prebuilt one also keeps its
+# cache key, so SQLAlchemy finds the compiled SQL without recomputing anything.
+_GET = select(tokens).where(tokens.c.institution_id == bindparam("institution_id"),
+                            tokens.c.user_id == bindparam("user_id"))
+
+
+def _accept_statement(*, confirming: bool):
+    now = bindparam("now", type_=tokens.c.confirmed_at.type)
+    conditions = [
+        tokens.c.id == bindparam("token_id"), tokens.c.serial == bindparam("token_serial"),
+        tokens.c.state == (S.ACTIVATED if confirming else S.ACTIVE).value,
+        # The single-use rule itself: of two requests with one code, one matches.
+        or_(tokens.c.last_step.is_(None), tokens.c.last_step < bindparam("step")),
+    ]
+    values: dict = {"last_step": bindparam("step"), "failures": 0,
+                    "drift": bindparam("new_drift")}
+    if confirming:
+        conditions.append(or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now))
+        values.update(state=S.ACTIVE.value, confirmed_at=now, expires_at=None)
+    return update(tokens).where(*conditions).values(**values)
+
+
+_ACCEPT = _accept_statement(confirming=False)
+_ACCEPT_CONFIRMING = _accept_statement(confirming=True)
+
+_reaches = tokens.c.failures + 1 >= bindparam("max_failures")
+_RECORD_FAILURE = update(tokens).where(
+    tokens.c.id == bindparam("token_id"), tokens.c.serial == bindparam("token_serial"),
+    tokens.c.state == bindparam("read_state"),
+).values(
+    failures=tokens.c.failures + 1,
+    state=case((_reaches, S.SUSPENDED.value), else_=tokens.c.state),
+    # Typed, or a bare datetime in CASE skips UTCDateTime and PostgreSQL
+    # shifts it by the session's time zone.
+    suspended_at=case((_reaches, bindparam("now", type_=tokens.c.suspended_at.type)),
+                      else_=tokens.c.suspended_at),
+).returning(tokens.c.failures, tokens.c.state)
+
+
 class TokenRepository:
     def get(self, conn: Connection, institution_id: int, user_id: str) -> Token | None:
-        row = conn.execute(
-            select(tokens).where(tokens.c.institution_id == institution_id,
-                                 tokens.c.user_id == user_id)
-        ).first()
+        row = conn.execute(_GET, {"institution_id": institution_id, "user_id": user_id}).first()
         return _row_to_token(row) if row else None
 
     def by_id(self, conn: Connection, token_id: int) -> Token | None:
@@ -110,6 +147,15 @@ class TokenRepository:
                                            **values))
         return True
 
+    def serial_in_use(self, conn: Connection, serial: str, institution_id: int,
+                      user_id: str) -> bool:
+        """Whether another user's token (in any institution) already has `serial`."""
+        return conn.execute(
+            select(tokens.c.id).where(
+                tokens.c.serial == serial,
+                or_(tokens.c.institution_id != institution_id, tokens.c.user_id != user_id))
+        ).first() is not None
+
     def expire(self, conn: Connection, token_id: int, serial: str, now: datetime) -> bool:
         """issued/activated → expired once the issuance lifetime has passed."""
         return bool(conn.execute(
@@ -119,6 +165,21 @@ class TokenRepository:
             ).values(state=S.EXPIRED, secret_key_id=None, secret_blob=None,
                      activation_key_id=None, activation_blob=None)
         ).rowcount)
+
+    def void_issuance(self, conn: Connection, institution_id: int, user_id: str) -> str | None:
+        """issued/activated → expired now (the branch resets an issuance); returns the serial.
+
+        No embargo: the user may issue again at once, as after a timed-out issuance.
+        """
+        row = conn.execute(
+            update(tokens).where(
+                tokens.c.institution_id == institution_id, tokens.c.user_id == user_id,
+                tokens.c.state.in_([S.ISSUED, S.ACTIVATED]),
+            ).values(state=S.EXPIRED, secret_key_id=None, secret_blob=None,
+                     activation_key_id=None, activation_blob=None)
+            .returning(tokens.c.serial)
+        ).first()
+        return None if row is None else row[0]
 
     def record_activation_failure(self, conn: Connection, token_id: int, serial: str,
                                   now: datetime) -> tuple[int, TokenState] | None:
@@ -154,17 +215,10 @@ class TokenRepository:
         Two requests with the same code race here; the database lets exactly one
         UPDATE match `last_step < step`, the other sees rowcount 0.
         """
-        expected = S.ACTIVATED if confirming else S.ACTIVE
-        conditions = [
-            tokens.c.id == token.id, tokens.c.serial == token.serial,
-            tokens.c.state == expected,
-            or_(tokens.c.last_step.is_(None), tokens.c.last_step < step),
-        ]
-        values: dict = {"last_step": step, "failures": 0, "drift": drift}
-        if confirming:
-            conditions.append(or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now))
-            values.update(state=S.ACTIVE, confirmed_at=now, expires_at=None)
-        return bool(conn.execute(update(tokens).where(*conditions).values(**values)).rowcount)
+        statement = _ACCEPT_CONFIRMING if confirming else _ACCEPT
+        return bool(conn.execute(statement, {
+            "token_id": token.id, "token_serial": token.serial, "step": step,
+            "new_drift": drift, "now": now}).rowcount)
 
     def record_failure(self, conn: Connection, token: Token, max_failures: int,
                        now: datetime) -> tuple[int, TokenState] | None:
@@ -175,18 +229,9 @@ class TokenRepository:
         Returns (failures, state) after the update, or None if the token was not
         in the state it was read in (suspended or replaced meanwhile).
         """
-        failures = tokens.c.failures + 1
-        reaches = failures >= max_failures
-        row = conn.execute(
-            update(tokens).where(
-                tokens.c.id == token.id, tokens.c.serial == token.serial,
-                tokens.c.state == token.state,
-            ).values(
-                failures=failures,
-                state=case((reaches, S.SUSPENDED.value), else_=tokens.c.state),
-                suspended_at=case((reaches, now), else_=tokens.c.suspended_at),
-            ).returning(tokens.c.failures, tokens.c.state)
-        ).first()
+        row = conn.execute(_RECORD_FAILURE, {
+            "token_id": token.id, "token_serial": token.serial, "read_state": token.state.value,
+            "max_failures": max_failures, "now": now}).first()
         return None if row is None else (row[0], TokenState(row[1]))
 
     def release(self, conn: Connection, institution_id: int, user_id: str) -> bool:

@@ -1,0 +1,229 @@
+"""Failures of the banking site and branch console, each with a stable `code`.
+
+They extend `errors.OnetimeError`, so the site maps every one of them, and the
+service's own errors, to a message in one catalogue (web/i18n).
+"""
+
+from __future__ import annotations
+
+from onetime.domain.errors import InvalidInput, OnetimeError
+
+
+class LoginFailed(OnetimeError):
+    """Unknown login ID or wrong password: one answer for both, so IDs cannot be probed."""
+
+    code = "login_failed"
+    title = "Login ID or password is incorrect"
+
+
+class LoginThrottled(OnetimeError):
+    """Too many failed logins for this ID or address; the same for existing and unknown IDs."""
+
+    code = "login_throttled"
+    title = "Too many failed attempts"
+
+
+class WrongConfirmationPassword(OnetimeError):
+    code = "wrong_confirmation_password"
+    title = "Confirmation password is incorrect"
+
+
+class ConfirmationThrottled(OnetimeError):
+    """Too many wrong confirmation passwords; step-up is refused for a while."""
+
+    code = "confirmation_throttled"
+    title = "Too many wrong confirmation passwords"
+
+
+class CodeRejected(OnetimeError):
+    """A wrong or reused one-time password; one failure counted."""
+
+    code = "code_rejected"
+    title = "One-time password is incorrect"
+
+    def __init__(self, attempts_left: int | None) -> None:
+        super().__init__(f"the code was rejected; {attempts_left} attempts left")
+        self.attempts_left = attempts_left
+
+
+class OtpSuspended(OnetimeError):
+    """The user's OTP use is suspended (rule 8): every code is refused until a release."""
+
+    code = "otp_suspended"
+    title = "One-time password use is suspended"
+
+
+class NoActiveToken(OnetimeError):
+    """A code was needed but the user has no active token."""
+
+    code = "no_active_token"
+    title = "No active token"
+
+
+class SetupNotFinished(OnetimeError):
+    """Authentication confirmation before the app's initial setup (rule 6)."""
+
+    code = "setup_not_finished"
+    title = "Initial setup in the app is not finished"
+
+
+class NothingToSkip(OnetimeError):
+    """トークン発行の省略 pressed while no issued token is waiting."""
+
+    code = "nothing_to_skip"
+    title = "No token has been issued yet"
+
+
+class ActivationPasswordMismatch(InvalidInput):
+    code = "activation_password_mismatch"
+    title = "The two activation passwords differ"
+
+
+class NotPermitted(OnetimeError):
+    """The signed-in user's role does not allow this (general users manage nobody)."""
+
+    code = "not_permitted"
+    title = "Not permitted"
+
+
+class SelfReleaseNotPermitted(NotPermitted):
+    """Nobody releases their own suspension; an admin user does (rule 8)."""
+
+    code = "self_release_not_permitted"
+    title = "You cannot release your own suspension"
+
+
+class SelfReleaseContactBranch(SelfReleaseNotPermitted):
+    """A suspended master user of a contract without admin users: the branch releases."""
+
+    code = "self_release_contact_branch"
+    title = "Please contact the branch"
+
+
+class UserNotFound(OnetimeError):
+    """No such user under this contract (also the answer for another contract's user)."""
+
+    code = "user_not_found"
+    title = "User not found"
+
+
+class NoUserSelected(InvalidInput):
+    code = "no_user_selected"
+    title = "Select a user"
+
+
+class ContractNotFound(OnetimeError):
+    code = "contract_not_found"
+    title = "Contract not found"
+
+
+class OtpAlreadyEnabled(OnetimeError):
+    code = "otp_already_enabled"
+    title = "OTP is already enabled for this contract"
+
+
+class NoIssuanceToReset(OnetimeError):
+    code = "no_issuance_to_reset"
+    title = "No issuance waiting for setup"
+
+
+class ReasonRequired(InvalidInput):
+    code = "reason_required"
+    title = "A reason is required (at most 500 characters)"
+
+
+class MasterExists(OnetimeError):
+    """A contract has exactly one master user."""
+
+    code = "master_exists"
+    title = "The contract already has a master user"
+
+
+class LoginIdTaken(OnetimeError):
+    code = "login_id_taken"
+    title = "Login ID already in use"
+
+
+class InvalidLoginId(InvalidInput):
+    code = "invalid_login_id"
+    title = "Invalid login ID"
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+    title = "Password does not meet the policy"
+
+
+# -- transfers -------------------------------------------------------------------
+
+
+class InvalidBankCode(InvalidInput):
+    code = "invalid_bank_code"
+    title = "Bank code must be 4 digits"
+
+
+class InvalidBranchCode(InvalidInput):
+    code = "invalid_branch_code"
+    title = "Branch code must be 3 digits"
+
+
+class InvalidAccountNumber(InvalidInput):
+    code = "invalid_account_number"
+    title = "Account number must be up to 7 digits"
+
+
+class InvalidAccountType(InvalidInput):
+    code = "invalid_account_type"
+    title = "Invalid account type"
+
+
+class InvalidHolderName(InvalidInput):
+    code = "invalid_holder_name"
+    title = "Recipient name must be katakana, letters or digits"
+
+
+class InvalidAmount(InvalidInput):
+    code = "invalid_amount"
+    title = "Amount must be a whole number of yen"
+
+
+class AmountOverLimit(InvalidInput):
+    code = "amount_over_limit"
+    title = "Amount is over the one-off transfer limit"
+
+
+class UnknownBank(OnetimeError):
+    code = "unknown_bank"
+    title = "No bank with this code"
+
+
+class UnknownBranch(OnetimeError):
+    code = "unknown_branch"
+    title = "No branch with this code"
+
+
+class AccountNotFound(OnetimeError):
+    code = "account_not_found"
+    title = "Account not found"
+
+
+class SameAccount(InvalidInput):
+    code = "same_account"
+    title = "Source and destination are the same account"
+
+
+class InsufficientBalance(OnetimeError):
+    code = "insufficient_balance"
+    title = "Insufficient balance"
+
+
+class TransferExpired(OnetimeError):
+    """The confirmation screen's draft is gone (already executed, or the session moved on)."""
+
+    code = "transfer_expired"
+    title = "This transfer is no longer pending"
+
+
+class UnknownStaff(OnetimeError):
+    code = "unknown_staff"
+    title = "Unknown staff account"

@@ -1,0 +1,176 @@
+"""The branch console (店舗窓口): what staff do for customers, each with a reason, audited.
+
+認証開始申込 (rule 4), releasing a suspension when the contract has no admin user
+(rule 8), revoking a token for a master user who changed phones (rule 9), and
+resetting an issuance that is stuck waiting for setup.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from onetime.crypto import PasswordHasher
+from onetime.domain import people
+from onetime.domain.people import BranchStaff, Contract, SiteUser
+from onetime.domain.site_errors import (
+    ContractNotFound,
+    LoginFailed,
+    LoginIdTaken,
+    LoginThrottled,
+    NoIssuanceToReset,
+    OtpAlreadyEnabled,
+    UnknownStaff,
+)
+from onetime.domain.throttle import LOGIN_PER_ADDRESS, LOGIN_PER_ID
+from onetime.service.context import Context
+from onetime.service.site_users import SiteUserService, typed_login_id
+from onetime.service.throttling import Throttle, throttle_key
+from onetime.service.tokens import TokenDocument, TokenService
+from onetime.storage.institutions import Institution
+from onetime.storage.people import PeopleRepository
+
+
+@dataclass(frozen=True)
+class ContractView:
+    contract: Contract
+    users: list[tuple[SiteUser, TokenDocument]]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    contracts: list[Contract]
+    users: list[SiteUser]
+
+
+class BranchService:
+    def __init__(self, ctx: Context, users: SiteUserService, tokens: TokenService,
+                 hasher: PasswordHasher, throttle: Throttle, kick: Callable[[], None]) -> None:
+        self.ctx, self.users, self.tokens = ctx, users, tokens
+        self.hasher, self.throttle, self.kick = hasher, throttle, kick
+        self.repo = PeopleRepository()
+        self._decoy_hash = hasher.hash(secrets.token_urlsafe(16))
+
+    def add_staff(self, institution: Institution, staff_id: str, name: str,
+                  password: str) -> BranchStaff:
+        staff_id = people.login_id(staff_id)
+        people.password(password)
+        password_hash = self.hasher.hash(password)
+        try:
+            with self.ctx.db.write() as conn:
+                pk = self.repo.add_staff(conn, institution.id, staff_id, name, password_hash,
+                                         self.ctx.clock.now())
+                staff = self.repo.staff(conn, institution.id, pk)
+        except IntegrityError:
+            raise LoginIdTaken("staff ID already in use") from None
+        assert staff is not None
+        return staff
+
+    def authenticate(self, institution: Institution, staff_id: str, password: str, *,
+                     source_ip: str | None = None) -> BranchStaff:
+        """Raises LoginFailed or LoginThrottled, as for customers (no enumeration)."""
+        typed = typed_login_id(staff_id)
+        id_key = throttle_key("branch-login", institution.id, typed)
+        address_key = throttle_key("branch-login-address", institution.id, source_ip or "-")
+        if (self.throttle.blocked(id_key, LOGIN_PER_ID)
+                or self.throttle.blocked(address_key, LOGIN_PER_ADDRESS)):
+            raise LoginThrottled("too many failed logins; try again later")
+        with self.ctx.db.read() as conn:
+            found = self.repo.staff_with_hash(conn, institution.id, typed)
+        ok = self.hasher.verify(found[1] if found else self._decoy_hash, password or "")
+        ok = ok and found is not None
+        now = self.ctx.clock.now()
+        with self.ctx.db.write() as conn:
+            if ok:
+                self.throttle.clear(conn, id_key)
+            else:
+                self.throttle.fail(conn, id_key, LOGIN_PER_ID)
+                self.throttle.fail(conn, address_key, LOGIN_PER_ADDRESS)
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="branch_login" if ok else "branch_login_failed",
+                                  actor=found[0].actor if ok and found else None,
+                                  result="accepted" if ok else "rejected", source_ip=source_ip)
+        if not ok or found is None:
+            raise LoginFailed("staff ID or password is incorrect")
+        return found[0]
+
+    def staff(self, institution: Institution, staff_pk: int) -> BranchStaff:
+        with self.ctx.db.read() as conn:
+            staff = self.repo.staff(conn, institution.id, staff_pk)
+        if staff is None:
+            raise UnknownStaff("no such staff account")
+        return staff
+
+    # -- reading -----------------------------------------------------------------
+
+    def search(self, institution: Institution, query: str) -> SearchResult:
+        query = (query or "").strip()[:64]
+        with self.ctx.db.read() as conn:
+            return SearchResult(self.repo.search_contracts(conn, institution.id, query),
+                                self.repo.search_users(conn, institution.id, query))
+
+    def contract_view(self, institution: Institution, contract_id: int) -> ContractView:
+        contract = self.users.contract(institution, contract_id)
+        with self.ctx.db.read() as conn:
+            members = self.repo.users_of(conn, contract.id)
+        return ContractView(contract, [(u, self.tokens.get_token(institution, u.user_id))
+                                       for u in members])
+
+    # -- acting ------------------------------------------------------------------
+
+    def enable_otp(self, institution: Institution, staff: BranchStaff, contract_id: int,
+                   reason: str, *, source_ip: str | None = None) -> Contract:
+        """認証開始申込. Raises ReasonRequired, ContractNotFound, OtpAlreadyEnabled."""
+        reason = people.reason(reason)
+        contract = self.users.contract(institution, contract_id)
+        now = self.ctx.clock.now()
+        with self.ctx.db.write() as conn:
+            if not self.repo.enable_otp(conn, contract.id, staff.actor, now):
+                raise OtpAlreadyEnabled("OTP is already enabled for this contract")
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="otp_enabled", actor=staff.actor, source_ip=source_ip,
+                                  detail={"contract": contract.number, "reason": reason})
+        return self.users.contract(institution, contract_id)
+
+    def release(self, institution: Institution, staff: BranchStaff, site_user_id: int,
+                reason: str, *, source_ip: str | None = None) -> TokenDocument:
+        """Raises ReasonRequired, UserNotFound, TokenNotSuspended."""
+        reason = people.reason(reason)
+        user = self.users.user(institution, site_user_id)
+        doc = self.tokens.release(institution, user.user_id, actor=staff.actor, reason=reason,
+                                  source_ip=source_ip)
+        self.kick()
+        return doc
+
+    def revoke(self, institution: Institution, staff: BranchStaff, site_user_id: int,
+               reason: str, *, source_ip: str | None = None) -> TokenDocument:
+        """Raises ReasonRequired, UserNotFound, TokenNotFound."""
+        reason = people.reason(reason)
+        user = self.users.user(institution, site_user_id)
+        doc = self.tokens.revoke(institution, user.user_id, actor=staff.actor, reason=reason,
+                                 source_ip=source_ip)
+        self.kick()
+        return doc
+
+    def reset_issuance(self, institution: Institution, staff: BranchStaff, site_user_id: int,
+                       reason: str, *, source_ip: str | None = None) -> TokenDocument:
+        """An issued or set-up-but-unconfirmed token ends now, so the user issues afresh
+        (forgotten activation password, lost mail). Raises ReasonRequired, UserNotFound,
+        NoIssuanceToReset."""
+        reason = people.reason(reason)
+        user = self.users.user(institution, site_user_id)
+        now = self.ctx.clock.now()
+        with self.ctx.db.write() as conn:
+            serial = self.ctx.tokens.void_issuance(conn, institution.id, user.user_id)
+            if serial is None:
+                raise NoIssuanceToReset("no issuance is waiting for setup")
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="issuance_expired", user_id=user.user_id,
+                                  actor=staff.actor, source_ip=source_ip,
+                                  detail={"serial": serial, "reason": "branch_reset",
+                                          "note": reason})
+        return self.tokens.get_token(institution, user.user_id)
+

@@ -1,0 +1,110 @@
+"""管理 → 利用者管理: a master or admin user releases suspensions and revokes tokens.
+
+Rules 8 and 9 are decided in domain/people.py; this module loads the people,
+asks the rules, checks the step-up and calls the token service, which audits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from onetime.domain import people
+from onetime.domain.people import SiteUser
+from onetime.domain.site_errors import NoUserSelected, UserNotFound
+from onetime.domain.tokens import REVOCABLE, TokenState
+from onetime.domain.values import Operation
+from onetime.service.site_users import SiteUserService, Standing
+from onetime.service.stepup import StepUpService
+from onetime.service.tokens import TokenDocument, TokenService
+from onetime.storage.institutions import Institution
+
+RELEASE_REASON = "利用者管理: ワンタイムパスワードの利用停止解除"
+REVOKE_REASON = "利用者管理: トークンの失効"
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One line of the 利用停止解除一覧 or トークン失効 list."""
+
+    user: SiteUser
+    token: TokenDocument
+    is_self: bool
+    selectable: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the result screen shows."""
+
+    target: SiteUser
+    token: TokenDocument
+
+
+class ManagementService:
+    def __init__(self, users: SiteUserService, tokens: TokenService,
+                 stepup: StepUpService) -> None:
+        self.users, self.tokens, self.stepup = users, tokens, stepup
+
+    def release_list(self, institution: Institution, actor: Standing) -> list[UserRow]:
+        """Everyone under the contract; only the suspended ones the actor may release
+        can be picked."""
+        people.ensure_may_revoke(actor.user, actor.user)  # a manager at all
+        rows = []
+        for user in actor.colleagues:
+            token = self.tokens.get_token(institution, user.user_id)
+            selectable = (token.state == TokenState.SUSPENDED
+                          and people.may_release(actor.user, user, actor.colleagues))
+            rows.append(UserRow(user, token, user.id == actor.user.id, selectable))
+        return rows
+
+    def revoke_list(self, institution: Institution, actor: Standing) -> list[UserRow]:
+        people.ensure_may_revoke(actor.user, actor.user)
+        rows = []
+        for user in actor.colleagues:
+            token = self.tokens.get_token(institution, user.user_id)
+            rows.append(UserRow(user, token, user.id == actor.user.id,
+                                token.state in REVOCABLE))
+        return rows
+
+    def release(self, institution: Institution, actor: Standing, target_id: int | None,
+                confirmation_password: str, *, source_ip: str | None = None) -> Outcome:
+        """Rule 8, with the manual's screen: pick a user, the confirmation password, 停止解除.
+
+        Raises NoUserSelected, UserNotFound, NotPermitted, SelfRelease…, the step-up's
+        errors, TokenNotSuspended.
+        """
+        target = self._target(institution, actor, target_id)
+        people.ensure_may_release(actor.user, target, actor.colleagues)
+        self.stepup.check_password(institution, actor.user, confirmation_password,
+                                   operation=Operation.USER_MANAGEMENT, source_ip=source_ip)
+        doc = self.tokens.release(institution, target.user_id, actor=actor.user.actor,
+                                  reason=RELEASE_REASON, source_ip=source_ip)
+        self.stepup.kick()
+        return Outcome(target, doc)
+
+    def revoke(self, institution: Institution, actor: Standing, target_id: int | None,
+               confirmation_password: str, code: str | None, *,
+               source_ip: str | None = None) -> Outcome:
+        """Rule 9: the confirmation password and the actor's own code, then 失効.
+
+        Raises NoUserSelected, UserNotFound, NotPermitted, the step-up's errors,
+        TokenNotFound. The result carries setup_available_at (rule 10).
+        """
+        target = self._target(institution, actor, target_id)
+        people.ensure_may_revoke(actor.user, target)
+        self.stepup.check(institution, actor.user, actor.contract, Operation.TOKEN_MANAGEMENT,
+                          confirmation_password, code, source_ip=source_ip)
+        doc = self.tokens.revoke(institution, target.user_id, actor=actor.user.actor,
+                                 reason=REVOKE_REASON, source_ip=source_ip)
+        self.stepup.kick()
+        return Outcome(target, doc)
+
+    def _target(self, institution: Institution, actor: Standing,
+                target_id: int | None) -> SiteUser:
+        if target_id is None:
+            raise NoUserSelected("select a user")
+        for user in actor.colleagues:
+            if user.id == target_id:
+                return user
+        people.ensure_may_revoke(actor.user, actor.user)  # a general user: NotPermitted first
+        raise UserNotFound("no such user under this contract")

@@ -1,0 +1,183 @@
+"""Contracts and their users: creating them, signing in, reading what the screens show."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from onetime.crypto import PasswordHasher
+from onetime.domain import people, values
+from onetime.domain.errors import InvalidInput
+from onetime.domain.people import Contract, Role, SiteUser, SuspensionAdvice
+from onetime.domain.site_errors import (
+    ContractNotFound,
+    LoginFailed,
+    LoginIdTaken,
+    LoginThrottled,
+    UserNotFound,
+)
+from onetime.domain.throttle import LOGIN_PER_ADDRESS, LOGIN_PER_ID
+from onetime.domain.tokens import TokenState
+from onetime.service.context import Context
+from onetime.service.throttling import Throttle, throttle_key
+from onetime.service.tokens import TokenDocument, TokenService
+from onetime.storage.institutions import Institution
+from onetime.storage.people import PeopleRepository
+
+# A typed login ID longer than this is cut before it is hashed into a throttle key.
+TYPED_ID_MAX = 64
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A signed-in user as the screens need them: contract, token and what comes next."""
+
+    user: SiteUser
+    contract: Contract
+    token: TokenDocument
+    colleagues: tuple[SiteUser, ...]
+
+    @property
+    def needs_issuance(self) -> bool:
+        """Rule 4-5: with OTP enabled, a user without a working token goes to トークン発行."""
+        return self.contract.otp_enabled and self.token.state not in (
+            TokenState.ACTIVE, TokenState.SUSPENDED)
+
+    @property
+    def suspended(self) -> bool:
+        return self.token.state == TokenState.SUSPENDED
+
+    @property
+    def advice(self) -> SuspensionAdvice:
+        return people.suspension_advice(self.user, self.colleagues)
+
+
+def typed_login_id(value: str) -> str:
+    """A login ID as typed, folded like stored ones, but never rejected: an odd ID is
+    answered exactly like an unknown one."""
+    try:
+        return people.login_id(value)
+    except InvalidInput:
+        return (value or "").strip()[:TYPED_ID_MAX]
+
+
+class SiteUserService:
+    def __init__(self, ctx: Context, tokens: TokenService, hasher: PasswordHasher,
+                 throttle: Throttle) -> None:
+        self.ctx, self.tokens, self.hasher, self.throttle = ctx, tokens, hasher, throttle
+        self.repo = PeopleRepository()
+        # Checked against when the login ID is unknown, so both paths cost one argon2id.
+        self._decoy_hash = hasher.hash(secrets.token_urlsafe(16))
+
+    # -- setting up the world (branch onboarding, demo seed, tests) ---------------
+
+    def add_contract(self, institution: Institution, number: str, name: str) -> Contract:
+        now = self.ctx.clock.now()
+        with self.ctx.db.write() as conn:
+            contract_id = self.repo.add_contract(conn, institution.id, number, name, now)
+            contract = self.repo.contract(conn, institution.id, contract_id)
+        assert contract is not None
+        return contract
+
+    def add_user(self, institution: Institution, contract: Contract, *, login_id: str,
+                 name: str, role: Role, login_password: str, confirmation_password: str,
+                 user_id: str | None = None) -> SiteUser:
+        """Raises MasterExists, LoginIdTaken, InvalidLoginId, InvalidUserId, WeakPassword."""
+        login_id = people.login_id(login_id)
+        user_id = values.user_id(user_id or login_id)
+        people.password(login_password)
+        people.password(confirmation_password)
+        login_hash = self.hasher.hash(login_password)
+        confirmation_hash = self.hasher.hash(confirmation_password)
+        now = self.ctx.clock.now()
+        try:
+            with self.ctx.db.write() as conn:
+                people.ensure_one_master(self.repo.users_of(conn, contract.id), role)
+                site_user_id = self.repo.add_user(
+                    conn, institution_id=institution.id, contract_id=contract.id,
+                    login_id=login_id, user_id=user_id, name=name, role=role,
+                    login_hash=login_hash, confirmation_hash=confirmation_hash, now=now)
+                user = self.repo.user(conn, institution.id, site_user_id)
+        except IntegrityError:
+            # The partial unique index also refuses a concurrent second master.
+            with self.ctx.db.read() as conn:
+                people.ensure_one_master(self.repo.users_of(conn, contract.id), role)
+            raise LoginIdTaken("login ID or user ID already in use") from None
+        assert user is not None
+        return user
+
+    # -- signing in --------------------------------------------------------------
+
+    def authenticate(self, institution: Institution, login_id: str, password: str, *,
+                     source_ip: str | None = None) -> SiteUser:
+        """The user whose login ID and password these are.
+
+        Raises LoginFailed (unknown ID or wrong password: the same answer, at the cost
+        of one argon2id either way) or LoginThrottled (for known and unknown IDs alike).
+        """
+        typed = typed_login_id(login_id)
+        id_key = throttle_key("login", institution.id, typed)
+        address_key = throttle_key("login-address", institution.id, source_ip or "-")
+        now = self.ctx.clock.now()
+        if (self.throttle.blocked(id_key, LOGIN_PER_ID)
+                or self.throttle.blocked(address_key, LOGIN_PER_ADDRESS)):
+            with self.ctx.db.write() as conn:
+                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                      event="site_login_throttled", result="rejected",
+                                      source_ip=source_ip)
+            raise LoginThrottled("too many failed logins; try again later")
+        with self.ctx.db.read() as conn:
+            found = self.repo.user_with_login_hash(conn, institution.id, typed)
+        stored = found[1] if found else self._decoy_hash
+        ok = self.hasher.verify(stored, password or "") and found is not None
+        with self.ctx.db.write() as conn:
+            if not ok:
+                self.throttle.fail(conn, id_key, LOGIN_PER_ID)
+                self.throttle.fail(conn, address_key, LOGIN_PER_ADDRESS)
+                # The typed ID is not recorded: people type passwords into the ID field.
+                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                      event="site_login_failed",
+                                      user_id=found[0].user_id if found else None,
+                                      result="rejected", source_ip=source_ip)
+            else:
+                self.throttle.clear(conn, id_key)
+                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                      event="site_login", user_id=found[0].user_id,
+                                      actor=found[0].actor, result="accepted",
+                                      source_ip=source_ip)
+        if not ok or found is None:
+            raise LoginFailed("login ID or password is incorrect")
+        return found[0]
+
+    # -- reading -----------------------------------------------------------------
+
+    def user(self, institution: Institution, site_user_id: int) -> SiteUser:
+        with self.ctx.db.read() as conn:
+            user = self.repo.user(conn, institution.id, site_user_id)
+        if user is None:
+            raise UserNotFound("no such user")
+        return user
+
+    def contract(self, institution: Institution, contract_id: int) -> Contract:
+        with self.ctx.db.read() as conn:
+            contract = self.repo.contract(conn, institution.id, contract_id)
+        if contract is None:
+            raise ContractNotFound("no such contract")
+        return contract
+
+    def colleagues(self, user: SiteUser) -> list[SiteUser]:
+        """Everyone under the user's contract, the user included."""
+        with self.ctx.db.read() as conn:
+            return self.repo.users_of(conn, user.contract_id)
+
+    def standing(self, institution: Institution, site_user_id: int) -> Standing:
+        user = self.user(institution, site_user_id)
+        with self.ctx.db.read() as conn:
+            contract = self.repo.contract(conn, institution.id, user.contract_id)
+            colleagues = self.repo.users_of(conn, user.contract_id)
+        if contract is None:
+            raise ContractNotFound("no such contract")
+        token = self.tokens.get_token(institution, user.user_id)
+        return Standing(user, contract, token, tuple(colleagues))

@@ -1,0 +1,87 @@
+"""Step-up (rule 3): the confirmation password, then, if the policy asks, a one-time password.
+
+The password comes first, so a wrong password never uses up a code. The code is
+checked by TokenService.verify for the operation, which audits it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from onetime.crypto import PasswordHasher
+from onetime.domain.people import Contract, SiteUser
+from onetime.domain.site_errors import (
+    CodeRejected,
+    ConfirmationThrottled,
+    NoActiveToken,
+    OtpSuspended,
+    WrongConfirmationPassword,
+)
+from onetime.domain.stepup import Requirement, requirement
+from onetime.domain.throttle import CONFIRMATION
+from onetime.domain.values import Operation
+from onetime.domain.verification import Result
+from onetime.service.context import Context
+from onetime.service.throttling import Throttle, throttle_key
+from onetime.service.tokens import TokenService
+from onetime.storage.institutions import Institution
+from onetime.storage.people import PeopleRepository
+
+
+class StepUpService:
+    def __init__(self, ctx: Context, tokens: TokenService, hasher: PasswordHasher,
+                 throttle: Throttle, kick: Callable[[], None]) -> None:
+        self.ctx, self.tokens, self.hasher = ctx, tokens, hasher
+        self.throttle, self.kick = throttle, kick
+        self.people = PeopleRepository()
+
+    def requirement(self, institution: Institution, contract: Contract,
+                    operation: Operation) -> Requirement:
+        return requirement(operation, institution.settings, otp_enabled=contract.otp_enabled)
+
+    def check(self, institution: Institution, user: SiteUser, contract: Contract,
+              operation: Operation, confirmation_password: str, code: str | None,
+              *, source_ip: str | None = None) -> Requirement:
+        """Pass, or raise: WrongConfirmationPassword, ConfirmationThrottled, CodeRejected,
+        OtpSuspended, NoActiveToken, InvalidCodeFormat (no attempt counted)."""
+        needed = self.requirement(institution, contract, operation)
+        self.check_password(institution, user, confirmation_password, operation=operation,
+                            source_ip=source_ip)
+        if needed.code:
+            self.check_code(institution, user, code, operation, source_ip=source_ip)
+        return needed
+
+    def check_password(self, institution: Institution, user: SiteUser, password: str,
+                       *, operation: Operation | None = None,
+                       source_ip: str | None = None) -> None:
+        """The confirmation password alone (the manual's release screen asks only this)."""
+        key = throttle_key("confirmation", institution.id, str(user.id))
+        if self.throttle.blocked(key, CONFIRMATION):
+            raise ConfirmationThrottled("too many wrong confirmation passwords; wait")
+        with self.ctx.db.read() as conn:
+            stored = self.people.confirmation_hash(conn, user.id)
+        ok = stored is not None and self.hasher.verify(stored, password or "")
+        now = self.ctx.clock.now()
+        with self.ctx.db.write() as conn:
+            if ok:
+                self.throttle.clear(conn, key)
+                return
+            self.throttle.fail(conn, key, CONFIRMATION)
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="confirmation_failed", user_id=user.user_id,
+                                  actor=user.actor, operation=operation and operation.value,
+                                  result="rejected", source_ip=source_ip)
+        raise WrongConfirmationPassword("the confirmation password is incorrect")
+
+    def check_code(self, institution: Institution, user: SiteUser, code: str | None,
+                   operation: Operation, *, source_ip: str | None = None) -> None:
+        answer = self.tokens.verify(institution, user.user_id, code or "", operation,
+                                    source_ip=source_ip)
+        if answer.result == Result.ACCEPTED:
+            return
+        if answer.result == Result.SUSPENDED:
+            self.kick()  # the suspension mail
+            raise OtpSuspended("one-time password use is suspended")
+        if answer.result == Result.REJECTED:
+            raise CodeRejected(answer.attempts_left)
+        raise NoActiveToken("the user has no active token")

@@ -1,0 +1,1 @@
+"""The banking site and the branch console: routes, templates, i18n (see mount.py)."""

@@ -1,0 +1,73 @@
+"""ログイン, ログアウト and the language switch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import RedirectResponse
+
+from onetime.domain.site_errors import LoginFailed, LoginThrottled
+from onetime.web import http
+from onetime.web.deps import anonymous_form, any_form, customer, customer_form, institution, site
+from onetime.web.i18n import LANGUAGES
+from onetime.web.render import render, translator
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request):
+    try:
+        who = customer(request)
+    except http.LoginRequired:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/issuance" if who.standing.needs_issuance else "/top",
+                            status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, expired: str | None = None, bye: str | None = None):
+    institution(request)
+    try:
+        customer(request)
+        return RedirectResponse("/", status_code=303)
+    except http.LoginRequired:
+        pass
+    t = translator(request)
+    flash = t("login.expired") if expired else t("login.logged_out") if bye else None
+    return render(request, "login.html", flash=flash, login_id="")
+
+
+@router.post("/login")
+def login(request: Request, form: dict[str, str] = Depends(anonymous_form)):
+    inst = institution(request)
+    try:
+        user = site(request).users.authenticate(inst, form.get("login_id", ""),
+                                                form.get("password", ""),
+                                                source_ip=http.source_ip(request))
+    except (LoginFailed, LoginThrottled) as exc:
+        status = 429 if isinstance(exc, LoginThrottled) else 401
+        return render(request, "login.html", status=status,
+                      error=translator(request).error(exc),
+                      login_id=form.get("login_id", "")[:64])
+    token, _row = site(request).sessions.create("customer", inst.id, user.id)
+    standing = site(request).users.standing(inst, user.id)
+    response = RedirectResponse("/issuance" if standing.needs_issuance else "/top",
+                                status_code=303)
+    http.set_cookie(response, request, http.CUSTOMER_COOKIE, token)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: dict[str, str] = Depends(customer_form)):
+    site(request).sessions.destroy(http.read_cookie(request, http.CUSTOMER_COOKIE))
+    response = RedirectResponse("/login?bye=1", status_code=303)
+    http.clear_cookie(response, request, http.CUSTOMER_COOKIE)
+    return response
+
+
+@router.post("/lang")
+def switch_language(request: Request, form: dict[str, str] = Depends(any_form)):
+    lang = form.get("lang") if form.get("lang") in LANGUAGES else "ja"
+    response = RedirectResponse(http.local_path(form.get("next")), status_code=303)
+    http.set_cookie(response, request, http.LANG_COOKIE, lang)
+    return response

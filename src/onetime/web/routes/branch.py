@@ -1,0 +1,114 @@
+"""The branch console: sign-in, search, 認証開始申込, release, revoke, reset issuance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import RedirectResponse
+
+from onetime.domain.errors import OnetimeError
+from onetime.domain.site_errors import LoginFailed, LoginThrottled
+from onetime.web import http
+from onetime.web.deps import Staff, anonymous_form, institution, site, staff, staff_form
+from onetime.web.render import render, translator
+from onetime.web.routes import remember, take
+
+router = APIRouter(prefix="/branch")
+ACTIONS = ("release", "revoke", "reset")
+
+
+@router.get("/login")
+def login_page(request: Request, expired: str | None = None):
+    institution(request)
+    try:
+        staff(request)
+        return RedirectResponse("/branch", status_code=303)
+    except http.LoginRequired:
+        pass
+    flash = translator(request)("login.expired") if expired else None
+    return render(request, "login.html", area="branch", flash=flash, login_id="")
+
+
+@router.post("/login")
+def login(request: Request, form: dict[str, str] = Depends(anonymous_form)):
+    inst = institution(request)
+    try:
+        person = site(request).branch.authenticate(inst, form.get("login_id", ""),
+                                                   form.get("password", ""),
+                                                   source_ip=http.source_ip(request))
+    except (LoginFailed, LoginThrottled) as exc:
+        return render(request, "login.html", area="branch",
+                      status=429 if isinstance(exc, LoginThrottled) else 401,
+                      error=translator(request).error(exc),
+                      login_id=form.get("login_id", "")[:64])
+    token, _row = site(request).sessions.create("branch", inst.id, person.id)
+    response = RedirectResponse("/branch", status_code=303)
+    http.set_cookie(response, request, http.BRANCH_COOKIE, token)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: dict[str, str] = Depends(staff_form)):
+    site(request).sessions.destroy(http.read_cookie(request, http.BRANCH_COOKIE))
+    response = RedirectResponse("/branch/login", status_code=303)
+    http.clear_cookie(response, request, http.BRANCH_COOKIE)
+    return response
+
+
+@router.get("")
+def home(request: Request, q: str | None = None, who: Staff = Depends(staff)):
+    result = site(request).branch.search(who.institution, q or "") if q is not None else None
+    return render(request, "branch_home.html", area="branch", csrf=who.csrf,
+                  staff=who.staff, query=q or "", result=result)
+
+
+def _contract_page(request: Request, who: Staff, contract_id: int, *,
+                   error: str | None = None, status: int = 200):
+    view = site(request).branch.contract_view(who.institution, contract_id)
+    flash = take(request, who, "flash")
+    return render(request, "branch_contract.html", area="branch", status=status,
+                  csrf=who.csrf, staff=who.staff, view=view, error=error, flash=flash)
+
+
+@router.get("/contracts/{contract_id}")
+def contract(request: Request, contract_id: int, who: Staff = Depends(staff)):
+    return _contract_page(request, who, contract_id)
+
+
+@router.post("/contracts/{contract_id}/otp")
+def enable_otp(request: Request, contract_id: int, who: Staff = Depends(staff),
+               form: dict[str, str] = Depends(staff_form)):
+    try:
+        site(request).branch.enable_otp(who.institution, who.staff, contract_id,
+                                        form.get("reason", ""),
+                                        source_ip=http.source_ip(request))
+    except OnetimeError as exc:
+        return _contract_page(request, who, contract_id, status=400,
+                              error=translator(request).error(exc))
+    remember(request, who, flash=translator(request)("branch.done.enable"))
+    return RedirectResponse(f"/branch/contracts/{contract_id}", status_code=303)
+
+
+@router.post("/users/{site_user_id}/{action}")
+def act(request: Request, site_user_id: int, action: str, who: Staff = Depends(staff),
+        form: dict[str, str] = Depends(staff_form)):
+    if action not in ACTIONS:
+        raise http.Redirect("/branch")
+    branch = site(request).branch
+    user = site(request).users.user(who.institution, site_user_id)
+    t = translator(request)
+    reason, ip = form.get("reason", ""), http.source_ip(request)
+    try:
+        if action == "release":
+            branch.release(who.institution, who.staff, user.id, reason, source_ip=ip)
+            flash = t("branch.done.release", name=user.name)
+        elif action == "revoke":
+            doc = branch.revoke(who.institution, who.staff, user.id, reason, source_ip=ip)
+            flash = t("branch.done.revoke", name=user.name,
+                      at=t.datetime(doc.setup_available_at))
+        else:
+            branch.reset_issuance(who.institution, who.staff, user.id, reason, source_ip=ip)
+            flash = t("branch.done.reset", name=user.name)
+    except OnetimeError as exc:
+        return _contract_page(request, who, user.contract_id, status=400, error=t.error(exc))
+    remember(request, who, flash=flash)
+    return RedirectResponse(f"/branch/contracts/{user.contract_id}", status_code=303)

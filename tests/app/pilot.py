@@ -1,0 +1,35 @@
+"""Small steps the Pilot tests share."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let thread workers finish and their messages arrive."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    await pilot.press(*list(text))
+
+
+async def fill_setup(pilot: Pilot, service_id: str, user_id: str, password: str) -> None:
+    """Type the three fields of 初期設定 from the keyboard, Enter moving on, Enter sending."""
+    for value in (service_id, user_id, password):
+        await type_text(pilot, value)
+        await pilot.press("enter")
+    await settle(pilot)
+
+
+def text_of(pilot: Pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+def screen_text(pilot: Pilot) -> str:
+    """Every Static's text on the current screen, for "does it say …" checks."""
+    return "\n".join(str(w.render()) for w in pilot.app.screen.query(Static))
