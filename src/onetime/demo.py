@@ -33,6 +33,7 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
     sink.start()
     # Port 0 lets tests run a demo beside another; the outbox must use the port picked.
     config = dataclasses.replace(config, smtp_port=sink.port)
+    config = dataclasses.replace(config, demo=True)  # the site's /dev/mail, http cookies
     ctx = build_context(config, clock=SystemClock(), create_keys=True)
     migrate.upgrade(ctx.db)
     services = Services.from_context(ctx)
@@ -48,7 +49,8 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
 
     app = _build_app(services, ctx, config)
     base = f"http://{host}:{port}"
-    print(_banner(base, api_key.reveal_text(), sink.port, var), flush=True)
+    site_banner = _seed_site(services, institution, config, base)
+    print(_banner(base, api_key.reveal_text(), sink.port, var) + site_banner, flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
@@ -68,6 +70,24 @@ def _build_app(services: Services, ctx, config: Config):
         return app
     mount_site(app, services, config)
     return app
+
+
+def _seed_site(services: Services, institution, config: Config, base: str) -> str:
+    """The banking site's demo contract, users and branch account; how to sign in."""
+    try:
+        from onetime.service.site import SiteServices
+        from onetime.service.site_demo import seed_demo
+    except ImportError:
+        return ""
+    info = seed_demo(SiteServices.build(services, kdf_profile=config.kdf_profile), institution)
+    lines = ["", f"  banking site   {base}/   contract {info.contract_number}"
+             "   (login ID / login password / confirmation password)"]
+    lines += [f"    {role:8} {login_id} / {password} / {confirmation}"
+              for login_id, role, password, confirmation in info.users]
+    lines += [f"  branch console {base}/branch   staff {info.staff[0]} / {info.staff[1]}"
+              "   (start here: 認証開始申込 for the contract)",
+              f"  received mail  {base}/dev/mail", ""]
+    return "\n".join(lines)
 
 
 def _banner(base: str, api_key: str, smtp_port: int, var) -> str:

@@ -8,6 +8,20 @@ from tests.api.helpers import BASE, assert_problem, row_counts
 
 VERIFY = f"{BASE}/users/taro/verifications"
 TOKEN = f"{BASE}/users/taro/token"
+MALFORMED = {
+    "broken": b"{bad", "truncated": b'{"code": "12345678", ', "array": b"[1, 2]",
+    "string": b'"12345678"', "number": b"12345678", "null": b"null", "empty": b"",
+    "bom-only": b"\xff\xfe{}", "bad-utf8": b"\xc3\x28",
+    "trailing": b'{"code": "12345678"} trailing', "single-quotes": b"{'a': 1}",
+}
+BAD_CODES = [
+    12345678, None, 1234.5678, ["12345678"], {"c": 1}, True,
+    "1234567", "123456789", "", "abcdefgh", "1234567a", "1234 5678", "12345678 ",
+    " 12345678", "1234-5678", "①②③④⑤⑥⑦⑧", "١٢٣٤٥٦٧٨", "۱۲۳۴۵۶۷۸", "१२३४५६७८",
+    "１２３４５６７", "12345678\n", "+1234567", "1e345678", "12345678" * 2,
+]
+BAD_USER_IDS = ["-x", ".x", "_x", "@x", "a" * 65, "a%20b", "a+b", "たろう", "a%00b", "a%0A",
+                "ｔａｒｏ", "a!", "a%2Cb", "a;b", "a:b"]
 
 
 class TestApiKeys:
@@ -93,17 +107,14 @@ class TestProblemDocuments:
 class TestMalformedBodies:
     """Malformed JSON, or JSON that is not an object: 400 malformed_request."""
 
-    @pytest.mark.parametrize("body", [
-        b"{bad", b'{"code": "12345678", ', b"[1, 2]", b'"12345678"', b"12345678", b"null",
-        b"", b"\xff\xfe{}", b"\xc3\x28", b'{"code": "12345678"} trailing', b"{'a': 1}",
-    ], ids=["broken", "truncated", "array", "string", "number", "null", "empty", "bom-only",
-            "bad-utf8", "trailing", "single-quotes"])
-    def test_malformed_request(self, client, auth, ctx, body):
-        """400, nothing written."""
+    def test_malformed_request(self, client, auth, ctx, subtests):
+        """400 for each, nothing written."""
         before = row_counts(ctx)
-        response = client.post(VERIFY, headers={**auth, "Content-Type": "application/json"},
-                               content=body)
-        assert_problem(response, 400, "malformed_request")
+        for name, body in MALFORMED.items():
+            with subtests.test(msg=name):
+                response = client.post(VERIFY, content=body, headers={
+                    **auth, "Content-Type": "application/json"})
+                assert_problem(response, 400, "malformed_request")
         assert row_counts(ctx) == before
 
     def test_a_lone_surrogate_is_not_a_string(self, api, ctx):
@@ -120,18 +131,14 @@ class TestMalformedBodies:
 class TestCodeFormat:
     """§7 `code`: a string of 8 Nd digits whose NFKC form is ASCII, else 422."""
 
-    @pytest.mark.parametrize("code", [
-        12345678, None, 1234.5678, ["12345678"], {"c": 1}, True,
-        "1234567", "123456789", "", "abcdefgh", "1234567a", "1234 5678", "12345678 ",
-        " 12345678", "1234-5678", "①②③④⑤⑥⑦⑧", "١٢٣٤٥٦٧٨", "۱۲۳۴۵۶۷۸", "१२३४५६७८",
-        "１２３４５６７", "12345678\n", "+1234567", "1e345678", "12345678" * 2,
-    ], ids=lambda c: repr(c)[:20])
-    def test_invalid_code_format(self, api, ctx, code):
+    def test_invalid_code_format(self, api, ctx, subtests):
         """422 invalid_code_format, counted as no attempt, nothing written."""
         secret = api.active_token("taro")
         before = row_counts(ctx)
-        assert_problem(api.verify("taro", code), 422, "invalid_code_format")
-        assert_problem(api.confirm("taro", code), 422, "invalid_code_format")
+        for code in BAD_CODES:
+            with subtests.test(msg=repr(code)):
+                assert_problem(api.verify("taro", code), 422, "invalid_code_format")
+                assert_problem(api.confirm("taro", code), 422, "invalid_code_format")
         assert row_counts(ctx) == before
         assert api.get("taro").json()["attempts_left"] == 10
         assert api.verify("taro", api.code(secret)).json()["result"] == "accepted"
@@ -153,12 +160,14 @@ class TestCodeFormat:
 class TestOperation:
     """§7 `operation`: required, one of nine."""
 
-    @pytest.mark.parametrize("operation", [
-        "nope", "", "TRANSFER", "transfer ", None, 1, ["transfer"], "furikomi"])
-    def test_invalid_operation(self, api, ctx, operation):
+    def test_invalid_operation(self, api, ctx, subtests):
         """422 invalid_operation, nothing written."""
         before = row_counts(ctx)
-        assert_problem(api.verify("taro", "12345678", operation), 422, "invalid_operation")
+        for operation in ("nope", "", "TRANSFER", "transfer ", None, 1, ["transfer"],
+                          "furikomi"):
+            with subtests.test(msg=repr(operation)):
+                assert_problem(api.verify("taro", "12345678", operation), 422,
+                               "invalid_operation")
         assert row_counts(ctx) == before
 
     def test_a_missing_operation(self, client, auth):
@@ -166,45 +175,41 @@ class TestOperation:
         response = client.post(VERIFY, headers=auth, json={"code": "12345678"})
         assert_problem(response, 422, "invalid_operation")
 
-    @pytest.mark.parametrize("operation", [
-        "transfer", "bulk_transfer", "payroll_transfer", "approval", "payeasy",
-        "token_management", "user_management", "login", "other"])
-    def test_every_listed_operation_is_accepted(self, api, operation):
+    def test_every_listed_operation_is_accepted(self, api, subtests):
         """The seven of rule 3 and two more."""
-        assert api.verify("nobody", "12345678", operation).status_code == 200
+        for operation in ("transfer", "bulk_transfer", "payroll_transfer", "approval",
+                          "payeasy", "token_management", "user_management", "login", "other"):
+            with subtests.test(msg=operation):
+                assert api.verify("nobody", "12345678", operation).status_code == 200
 
 
 class TestUserId:
     """§7 `user_id` in the path: 1-64 of A-Z a-z 0-9 . _ @ -, the first a letter or digit."""
 
-    @pytest.mark.parametrize("user_id", [
-        "-x", ".x", "_x", "@x", "a" * 65, "a%20b", "a+b", "たろう", "a%00b", "a%0A",
-        "ｔａｒｏ", "a!", "a%2Cb", "a;b", "a:b",
-    ])
-    def test_invalid_user_id(self, client, auth, ctx, user_id):
+    def test_invalid_user_id(self, client, auth, ctx, subtests):
         """422 invalid_user_id on every endpoint, nothing written."""
         before = row_counts(ctx)
-        base = f"{BASE}/users/{user_id}"
-        answers = [
-            client.get(f"{base}/token", headers=auth),
-            client.post(f"{base}/token", headers=auth,
-                        json={"email": "a@b.jp", "activation_password": "1234"}),
-            client.post(f"{base}/token/confirmation", headers=auth, json={"code": "12345678"}),
-            client.post(f"{base}/verifications", headers=auth,
-                        json={"code": "12345678", "operation": "login"}),
-            client.post(f"{base}/token/release", headers=auth, json={"actor": "a",
-                                                                     "reason": "b"}),
-            client.post(f"{base}/token/revocation", headers=auth, json={"actor": "a",
-                                                                        "reason": "b"}),
-        ]
-        for answer in answers:
-            assert_problem(answer, 422, "invalid_user_id")
+        for user_id in BAD_USER_IDS:
+            base = f"{BASE}/users/{user_id}"
+            calls = [
+                ("get", "/token", None),
+                ("post", "/token", {"email": "a@b.jp", "activation_password": "1234"}),
+                ("post", "/token/confirmation", {"code": "12345678"}),
+                ("post", "/verifications", {"code": "12345678", "operation": "login"}),
+                ("post", "/token/release", {"actor": "a", "reason": "b"}),
+                ("post", "/token/revocation", {"actor": "a", "reason": "b"}),
+            ]
+            for method, path, body in calls:
+                with subtests.test(msg=f"{method} {path} {user_id}"):
+                    response = client.request(method, base + path, headers=auth, json=body)
+                    assert_problem(response, 422, "invalid_user_id")
         assert row_counts(ctx) == before
 
-    @pytest.mark.parametrize("user_id", ["a", "A.b_c@d-e", "0", "a" * 64, "taro@example.jp"])
-    def test_valid_user_ids(self, api, user_id):
+    def test_valid_user_ids(self, api, subtests):
         """The edges of the format are accepted."""
-        assert api.get(user_id).json()["user_id"] == user_id
+        for user_id in ("a", "A.b_c@d-e", "0", "a" * 64, "taro@example.jp"):
+            with subtests.test(msg=user_id):
+                assert api.get(user_id).json()["user_id"] == user_id
 
 
 class TestBodyLimit:
@@ -255,18 +260,22 @@ class TestBodyLimit:
 class TestFreeText:
     """actor (≤128), reason (≤500): stored, so no control characters."""
 
-    @pytest.mark.parametrize(("actor", "reason", "code"), [
-        ("a\x00", "r", "invalid_actor"), ("a\nb", "r", "invalid_actor"),
-        ("a", "r\x00", "invalid_reason"), ("a", "r\x1b[31m", "invalid_reason"),
-        (None, "r", "invalid_actor"), ("a", None, "invalid_reason"), (1, "r", "invalid_actor"),
-    ])
-    def test_refused(self, api, ctx, actor, reason, code):
+    def test_refused(self, api, ctx, subtests):
         """422 with the field's code, nothing written (NUL would break PostgreSQL)."""
         api.issue("taro")
         before = row_counts(ctx)
-        response = api.client.post(api.url("taro", "/token/revocation"), headers=api.headers,
-                                   json={"actor": actor, "reason": reason})
-        assert_problem(response, 422, code)
+        for actor, reason, code in [
+            ("a\x00", "r", "invalid_actor"), ("a\nb", "r", "invalid_actor"),
+            ("", "r", "invalid_actor"), ("x" * 129, "r", "invalid_actor"),
+            ("a", "r\x00", "invalid_reason"), ("a", "r\x1b[31m", "invalid_reason"),
+            ("a", "x" * 501, "invalid_reason"), (None, "r", "invalid_actor"),
+            ("a", None, "invalid_reason"), (1, "r", "invalid_actor"),
+        ]:
+            with subtests.test(msg=f"{actor!r:.20} {reason!r:.20}"):
+                response = api.client.post(api.url("taro", "/token/revocation"),
+                                           headers=api.headers,
+                                           json={"actor": actor, "reason": reason})
+                assert_problem(response, 422, code)
         assert row_counts(ctx) == before
 
     def test_a_reason_may_span_lines(self, api):

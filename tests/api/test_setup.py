@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import datetime, timedelta
 
-import pytest
-
 from onetime.crypto import TEST_KDF
 from onetime.setup.protocol import Client
 from tests.api.helpers import PASSWORD, SERVICE_ID, assert_problem, http_setup, row_counts
@@ -127,22 +125,23 @@ class TestSetup:
         assert_problem(response, 409, "setup_session_invalid")
         assert row_counts(ctx) == before
 
-    @pytest.mark.parametrize(("path", "body", "code"), [
-        (START, {"service_id": SERVICE_ID, "user_id": "taro", "pake": "not base64!"},
-         "invalid_setup_message"),
-        (START, {"service_id": SERVICE_ID, "user_id": "-taro", "pake": "AAAA"},
-         "invalid_user_id"),
-        (START, {"service_id": "00\x002", "user_id": "taro", "pake": "AAAA"},
-         "invalid_service_id"),
-        (START, {"service_id": SERVICE_ID, "user_id": "taro"}, "invalid_setup_message"),
-        (FINISH, {"session_id": "a\x00b", "confirm": "AAAA"}, "invalid_setup_message"),
-        (FINISH, {"session_id": "abc", "confirm": "%%%"}, "invalid_setup_message"),
-    ])
-    def test_bad_setup_messages(self, api, client, ctx, path, body, code):
+    def test_bad_setup_messages(self, api, client, ctx, subtests):
         """422 with a specific code, nothing written."""
         api.issue("taro")
         before = row_counts(ctx)
-        assert_problem(client.post(path, json=body), 422, code)
+        for path, body, code in [
+            (START, {"service_id": SERVICE_ID, "user_id": "taro", "pake": "not base64!"},
+             "invalid_setup_message"),
+            (START, {"service_id": SERVICE_ID, "user_id": "-taro", "pake": "AAAA"},
+             "invalid_user_id"),
+            (START, {"service_id": "00\x002", "user_id": "taro", "pake": "AAAA"},
+             "invalid_service_id"),
+            (START, {"service_id": SERVICE_ID, "user_id": "taro"}, "invalid_setup_message"),
+            (FINISH, {"session_id": "a\x00b", "confirm": "AAAA"}, "invalid_setup_message"),
+            (FINISH, {"session_id": "abc", "confirm": "%%%"}, "invalid_setup_message"),
+        ]:
+            with subtests.test(msg=f"{path} {body}"):
+                assert_problem(client.post(path, json=body), 422, code)
         assert row_counts(ctx) == before
 
     def test_a_malformed_setup_body(self, client):

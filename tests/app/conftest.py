@@ -7,6 +7,7 @@ from datetime import datetime
 import warnings
 
 import pytest
+from pytest_textual_snapshot import SVGImageExtension
 
 from onetime.api.app import create_app
 from onetime.app.client import ServiceClient
@@ -25,6 +26,10 @@ from tests.conftest import START
 with warnings.catch_warnings():  # Starlette's notice about its httpx-based TestClient
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+
+# pytest-textual-snapshot 1.0 names its extension in syrupy 4's attribute; syrupy 7 reads
+# `file_extension`, and without this the snapshots would be saved as .raw, not .svg.
+SVGImageExtension.file_extension = "svg"
 
 RFC_SECRET = b"12345678901234567890"  # RFC 4226 Appendix D
 
@@ -117,3 +122,9 @@ def stack(tmp_path, clock):
     with TestClient(create_app(services), base_url="http://127.0.0.1") as http:
         yield Stack(services, http, clock)
     db.dispose()
+
+
+@pytest.fixture
+def anyio_backend():
+    """Pilot tests run on asyncio (anyio's pytest plugin runs `async def` tests)."""
+    return "asyncio"

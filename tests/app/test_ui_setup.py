@@ -17,8 +17,10 @@ from onetime.app.screens.setup_done import SetupDoneScreen
 from onetime.app.screens.tokens import TokenListScreen
 from onetime.crypto import TEST_KDF
 from tests.app.conftest import make_token
-from tests.app.pilot import fill_setup, screen_text, settle, text_of
+from tests.app.pilot import fill_setup, screen_text, settle, text_of, type_setup
 from tests.app.test_client import FakeServer
+
+pytestmark = pytest.mark.anyio
 
 
 async def test_first_start_shows_setup_with_the_manuals_labels(token_app):
@@ -40,7 +42,7 @@ async def test_setup_by_keyboard_then_next_shows_the_code(token_app, fake_servic
     app = token_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await fill_setup(pilot, "0001", "taro", "1234")
+        await type_setup(pilot, "0001", "taro", "1234")
         assert fake_service.calls == [("0001", "taro", "1234")]
         assert isinstance(app.screen, SetupDoneScreen)
         assert "初期設定完了" in screen_text(pilot)

@@ -54,7 +54,9 @@ class TestDatabaseDump:
         found = dump(services.ctx)
         assert "taro@example.jp" in found.text  # the dump is real: it holds the users
 
-        assert bank.secrets and bank.passwords and bank.codes
+        assert bank.secrets
+        assert bank.passwords
+        assert bank.codes
         for secret in bank.secrets:
             assert not found.shows_bytes(secret)
             assert not found.shows(secret.hex().upper())

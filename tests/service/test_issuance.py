@@ -122,6 +122,24 @@ class TestIssueToken:
         assert count(services.ctx, audit_log) == entries
 
 
+class TestGetToken:
+    def test_a_never_seen_user_reads_as_none(self, bank):
+        """state none, every other member null: the same members as a user with a token."""
+        doc = bank.doc("nobody")
+        assert doc.state == "none"
+        assert (doc.serial, doc.attempts_left, doc.issued_at, doc.expires_at,
+                doc.activated_at, doc.confirmed_at, doc.suspended_at, doc.revoked_at,
+                doc.setup_available_at) == (None,) * 9
+        assert bank.token("nobody") is None
+
+    def test_reading_writes_nothing_for_a_live_token(self, bank):
+        """A read of an issued token adds no audit entry."""
+        bank.issue("taro")
+        entries = len(bank.audit())
+        bank.doc("taro")
+        assert len(bank.audit()) == entries
+
+
 class TestIssuanceExpiry:
     def test_an_issuance_is_live_one_second_before_72_hours(self, bank, clock):
         """71:59:59 after issuance it is still issued."""

@@ -95,7 +95,8 @@ class Bank:
     def set_up(self, user_id: str, password: str = PASSWORD) -> dict:
         """Initial setup in the app; returns the token payload it opened."""
         client, started = self.start_setup(user_id, password)
-        payload = client.open(*_parts(self.finish_setup(client, started)))
+        done = self.finish_setup(client, started)
+        payload = client.open(done.server_mac, done.sealed)
         self.secrets.append(secret_of(payload))
         return payload
 
@@ -147,10 +148,6 @@ class Bank:
             query = query.where(audit_log.c.user_id == user_id)
         with self.services.ctx.db.read() as conn:
             return [_as_entry(r) for r in conn.execute(query)]
-
-
-def _parts(done: SetupFinished) -> tuple[bytes, bytes]:
-    return done.server_mac, done.sealed
 
 
 def _as_entry(row) -> AuditEntry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -16,14 +17,13 @@ from onetime.storage.tokens import NewToken
 
 def new_token(now, serial: str = "OT0000000000000001", **changes) -> NewToken:
     """What an issuance writes: an issued TOTP token, 5 activation attempts, 72 hours."""
-    values = dict(
+    issued = NewToken(
         serial=serial, state=TokenState.ISSUED, kind=TokenKind.TOTP, algorithm="sha1",
         digits=8, period=60, email="taro@example.jp", activation_key_id="k0",
         activation_blob=b"activation", activation_attempts_left=5, secret_key_id=None,
         secret_blob=None, issued_at=now, expires_at=now + timedelta(hours=72),
     )
-    values.update(changes)
-    return NewToken(**values)
+    return dataclasses.replace(issued, **changes)
 
 
 class Rows:

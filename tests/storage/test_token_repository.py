@@ -156,6 +156,17 @@ class TestActivationFailure:
                            (0, S.EXPIRED), None]
         assert rows.get().state == S.EXPIRED
 
+    def test_a_voided_issuance_keeps_no_activation_key(self, ctx, rows, clock):
+        """The last wrong password destroys the activation key; earlier ones keep it."""
+        token = rows.insert()
+        with ctx.db.write() as conn:
+            for _ in range(4):
+                ctx.tokens.record_activation_failure(conn, token.id, token.serial, clock.now())
+            assert ctx.tokens.activation_key(conn, token.id, token.serial) == \
+                ("k0", b"activation")
+            ctx.tokens.record_activation_failure(conn, token.id, token.serial, clock.now())
+            assert ctx.tokens.activation_key(conn, token.id, token.serial) is None
+
     def test_nothing_is_counted_after_the_lifetime(self, ctx, rows, clock):
         """A timed-out issuance is not counted against."""
         token = rows.insert()

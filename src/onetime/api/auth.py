@@ -10,7 +10,8 @@ from onetime.service.services import Services
 from onetime.storage.institutions import Institution
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # Async, like `institution`: FastAPI runs a sync dependency in the thread pool.
     return request.app.state.services
 
 
@@ -26,7 +27,7 @@ async def institution(request: Request, service_id: str) -> Institution:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     presented = key.strip() if scheme.lower() == "bearer" else None
-    return services(request).institutions.authenticate(service_id, presented)
+    return request.app.state.services.institutions.authenticate(service_id, presented)
 
 
 def source_ip(request: Request) -> str | None:

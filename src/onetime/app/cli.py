@@ -15,7 +15,8 @@ else the first line of stdin (before the activation password). A new lock code
 (`lock on`) is asked for twice, or read as two lines.
 
 On success nothing is printed but the data asked for; errors go to stderr.
-Exit codes: 0 success, 1 other error (a damaged vault…), 2 usage, 3 no such token,
+Exit codes: 0 success, 1 other error (a damaged vault…), 2 usage (or a plain http://
+server that is not this machine), 3 no such token,
 4 app lock (wrong lock code, wait, wiped), 5 setup refused (wrong activation
 password, embargo, expired or no issuance), 6 service unreachable, 7 the server
 could not prove the activation password (a fake server?) — nothing was stored.
@@ -49,6 +50,7 @@ EXIT_CODES: list[tuple[type[errors.AppError], int]] = [
     (errors.IssuanceExpired, EXIT_SETUP), (errors.NoIssuance, EXIT_SETUP),
     (errors.SetupInterrupted, EXIT_SETUP), (errors.InvalidInput, EXIT_SETUP),
     (errors.ServiceUnreachable, EXIT_UNREACHABLE), (errors.ProtocolFailure, EXIT_PROTOCOL),
+    (errors.InsecureServerUrl, EXIT_USAGE),
 ]
 
 
@@ -63,7 +65,7 @@ class Secrets:
             return getpass.getpass(prompt)
         line = sys.stdin.readline()
         if not line:
-            raise errors.AppError(f"expected a line on stdin: {prompt.strip(': ')}")
+            raise errors.MissingInput(f"expected a line on stdin: {prompt.strip(': ')}")
         return line.rstrip("\r\n")
 
     def lock_code(self) -> str:
@@ -191,12 +193,12 @@ def explain(error: errors.AppError, t: Translator, cmd: Command | None) -> str:
         return " ".join(parts)
     if isinstance(error, errors.VaultWiped):
         return t("unlock.wiped")
-    if isinstance(error, errors.VaultLocked | errors.InvalidLockCode | errors.VaultMissing
-                  | errors.TokenNotInVault | errors.VaultCorrupt):
-        return error.detail
-    if now is None:
-        return error.detail
-    return describe(error, t, now)
+    if isinstance(error, errors.VaultError):
+        return error.detail  # which token, which file: more use to a script than a sentence
+    setup_refusal = isinstance(error, errors.WrongActivationPassword | errors.SetupEmbargoed)
+    if now is not None and (setup_refusal or t.knows(f"error.{error.code}")):
+        return describe(error, t, now)
+    return error.detail
 
 
 def exit_code(error: errors.AppError) -> int:

@@ -89,6 +89,12 @@ class InvalidInput(AppError):
     code = "invalid_input"
 
 
+class MissingInput(AppError):
+    """A script gave no line on stdin where a secret was expected."""
+
+    code = "missing_input"
+
+
 # -- the vault (vault.py) ------------------------------------------------------------
 
 

@@ -193,6 +193,9 @@ class Translator:
         self.language = language if language in CATALOGUES else "ja"
         self._texts = CATALOGUES[self.language]
 
+    def knows(self, key: str) -> bool:
+        return key in self._texts
+
     def __call__(self, key: str, **values: object) -> str:
         text = self._texts[key]
         return text.format(**values) if values else text
@@ -207,4 +210,4 @@ def describe(error: errors.AppError, t: Translator, now: datetime) -> str:
     if isinstance(error, errors.SetupEmbargoed):
         return t("error.setup_embargoed", time=bank_time(error.available_at, now))
     key = f"error.{error.code}"
-    return t(key) if key in CATALOGUES[t.language] else t("error.error")
+    return t(key) if t.knows(key) else t("error.error")

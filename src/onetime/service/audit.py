@@ -34,10 +34,12 @@ def seal_pending(ctx: Context, limit: int = 50_000) -> int:
             seq, previous = ctx.audit.chain_head(conn)
             previous = previous or GENESIS
             batch = ctx.audit.unsealed(conn, SEAL_BATCH)
+            seals = []
             for entry in batch:
                 seq += 1
                 previous = chain_mac(ctx, previous, seq, entry)
-                ctx.audit.seal(conn, entry.id, seq, previous)
+                seals.append((entry.id, seq, previous))
+            ctx.audit.seal_many(conn, seals)
         total += len(batch)
         if len(batch) < SEAL_BATCH:
             break

@@ -17,7 +17,6 @@ from onetime.crypto import PasswordHasher
 from onetime.domain import people
 from onetime.domain.people import BranchStaff, Contract, SiteUser
 from onetime.domain.site_errors import (
-    ContractNotFound,
     LoginFailed,
     LoginIdTaken,
     LoginThrottled,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 
 from onetime.storage.schema import audit_log
 
@@ -57,6 +57,11 @@ def _entry(row) -> AuditEntry:
 # Built once (every verification appends): SQLAlchemy then finds the compiled INSERT in its
 # cache without rebuilding the statement. Inline: no RETURNING of the new id, nobody reads it.
 _APPEND = insert(audit_log).inline()
+# One statement for a whole batch of seals: per-entry statements cost the sealer (and, on
+# SQLite, everyone waiting for the write lock it holds) more than the MACs do.
+_SEAL = (update(audit_log)
+         .where(audit_log.c.id == bindparam("entry_id"), audit_log.c.seal_seq.is_(None))
+         .values(seal_seq=bindparam("seq"), seal_hash=bindparam("mac")))
 
 
 class AuditRepository:
@@ -106,9 +111,13 @@ class AuditRepository:
             .order_by(audit_log.c.id).limit(limit))]
 
     def seal(self, conn: Connection, entry_id: int, seq: int, mac: bytes) -> None:
-        conn.execute(update(audit_log).where(audit_log.c.id == entry_id,
-                                             audit_log.c.seal_seq.is_(None))
-                     .values(seal_seq=seq, seal_hash=mac))
+        self.seal_many(conn, [(entry_id, seq, mac)])
+
+    def seal_many(self, conn: Connection, seals: list[tuple[int, int, bytes]]) -> None:
+        """Set (entry id, seal_seq, seal_hash) of many entries in one executemany."""
+        if seals:
+            conn.execute(_SEAL, [{"entry_id": entry_id, "seq": seq, "mac": mac}
+                                 for entry_id, seq, mac in seals])
 
     def count_unsealed(self, conn: Connection) -> int:
         return conn.execute(select(func.count()).select_from(audit_log)

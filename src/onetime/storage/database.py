@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
@@ -22,7 +25,11 @@ class Database:
                                         connect_args={"check_same_thread": False,
                                                       "timeout": 30})
             _configure_sqlite(self.engine)
+            path = self.engine.url.database
+            self._writer = _WriterLock(f"{path}.writer-lock") \
+                if path and path != ":memory:" and not path.startswith("file:") else None
         else:
+            self._writer = None
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
                                         pool_pre_ping=True)
 
@@ -33,7 +40,8 @@ class Database:
         A deferred SQLite transaction that reads, then writes, fails with "database is
         locked" when another writer committed in between; BEGIN IMMEDIATE waits instead.
         """
-        with self.engine.connect().execution_options(onetime_immediate=True) as conn, \
+        with self._writer.held() if self._writer else nullcontext(), \
+                self.engine.connect().execution_options(onetime_immediate=True) as conn, \
                 conn.begin():
             yield conn
 
@@ -44,6 +52,47 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _WriterLock:
+    """One SQLite writer at a time among the processes on this machine, queued by the kernel.
+
+    SQLite's busy handler polls with sleeps of 1, 2, 5, 10 … 100 ms, so a writer that
+    finds the lock taken waits far longer than the holder keeps it; flock() wakes the
+    next writer the moment the lock is released. BEGIN IMMEDIATE still takes SQLite's own
+    lock, and still waits (busy_timeout) for writers that do not use this file.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = threading.RLock()  # the threads of one process share the file lock
+        self._depth = 0
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        if not self._lock.acquire(timeout=30):
+            raise TimeoutError("no SQLite write lock within 30 s")
+        try:
+            if self._depth == 0:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._file(), fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def _file(self) -> int:
+        # A forked child must not share its parent's open file: flock() locks belong to it.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -89,22 +89,22 @@ class LedgerRepository:
         return _account(row) if row else None
 
     def move(self, conn: Connection, from_id: int, to_id: int, amount: int) -> bool:
-        """Debit `from_id` and credit `to_id` by `amount`, or change nothing and return False
-        when the balance is short. Rows are updated in id order, so two opposite transfers
-        on PostgreSQL wait for each other instead of deadlocking."""
-        debit = update(accounts).where(accounts.c.id == from_id, accounts.c.balance >= amount) \
-            .values(balance=accounts.c.balance - amount)
-        credit = update(accounts).where(accounts.c.id == to_id) \
-            .values(balance=accounts.c.balance + amount)
-        if from_id < to_id:
-            if not conn.execute(debit).rowcount:
-                return False
-            conn.execute(credit)
-            return True
-        conn.execute(credit)
-        if not conn.execute(debit).rowcount:
-            # The caller raises, so the transaction rolls the credit back.
+        """Debit `from_id` and credit `to_id` by `amount`; or, when the balance is short,
+        change nothing and return False.
+
+        Both rows are locked first in id order (PostgreSQL; SQLite's BEGIN IMMEDIATE
+        already holds the write lock), so two opposite transfers wait for each other
+        instead of deadlocking; the debit's WHERE clause is what keeps balances >= 0.
+        """
+        conn.execute(select(accounts.c.id).where(accounts.c.id.in_([from_id, to_id]))
+                     .order_by(accounts.c.id).with_for_update()).all()
+        debited = conn.execute(
+            update(accounts).where(accounts.c.id == from_id, accounts.c.balance >= amount)
+            .values(balance=accounts.c.balance - amount)).rowcount
+        if not debited:
             return False
+        conn.execute(update(accounts).where(accounts.c.id == to_id)
+                     .values(balance=accounts.c.balance + amount))
         return True
 
     def add_transfer(self, conn: Connection, *, institution_id: int, contract_id: int,

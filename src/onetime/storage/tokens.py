@@ -193,6 +193,9 @@ class TokenRepository:
             ).values(
                 activation_attempts_left=left,
                 state=case((left <= 0, S.EXPIRED.value), else_=tokens.c.state),
+                # Like expire(): a voided issuance keeps no activation key.
+                activation_key_id=case((left <= 0, None), else_=tokens.c.activation_key_id),
+                activation_blob=case((left <= 0, None), else_=tokens.c.activation_blob),
             ).returning(tokens.c.activation_attempts_left, tokens.c.state)
         ).first()
         return None if row is None else (row[0], TokenState(row[1]))

@@ -17,7 +17,7 @@ LANG_COOKIE = "onetime_lang"
 CSRF_FIELD = "csrf_token"
 
 
-class Redirect(Exception):  # noqa: N818 - control flow, not an error
+class Redirect(Exception):
     """Answer with 303 See Other to `url` (Post/Redirect/Get, and stage gating)."""
 
     def __init__(self, url: str) -> None:
@@ -25,7 +25,7 @@ class Redirect(Exception):  # noqa: N818 - control flow, not an error
         self.url = url
 
 
-class LoginRequired(Exception):  # noqa: N818 - control flow, not an error
+class LoginRequired(Exception):
     """No live session: back to the login page of `area`, saying why if it timed out."""
 
     def __init__(self, area: str, *, expired: bool) -> None:

@@ -42,6 +42,12 @@ class AppScreen(Translated, Screen):
     def title_line(self, key: str) -> Static:
         return Static(self.t(key), classes="title")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hide "back" on the home screen, where there is nothing to go back to.
+        if action == "back" and type(self).action_back is AppScreen.action_back:
+            return len(self.app.screen_stack) > 2
+        return True
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:  # the default screen, then home
             self.app.pop_screen()

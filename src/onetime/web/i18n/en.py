@@ -236,6 +236,13 @@ ERRORS = {
     "token_not_found": "The user has no token to revoke.",
     "unknown_institution": "The service is not available.",
     "invalid_api_key": "The service is not available.",
+    "invalid_setting": "The setting is not valid.",
+    "institution_exists": "This service ID is already registered.",
+    "no_issuance": "No token issuance is waiting for setup.",
+    "issuance_expired": "The token issuance has expired. Please issue a token again.",
+    "setup_failed": "The activation password is incorrect.",
+    "setup_session_invalid": "The setup is no longer valid. Please start again.",
+    "invalid_pskc": "The token data cannot be read.",
     "csrf_failed": "This page has expired or the request was not made from it. Please start "
                    "again.",
     "session_expired": "You were logged out after a period of inactivity. Please log in again.",

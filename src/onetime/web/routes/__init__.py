@@ -7,7 +7,11 @@ from typing import Any
 
 from fastapi import Request
 
+from onetime.domain.errors import OnetimeError
+from onetime.domain.site_errors import OtpSuspended
+from onetime.service.site_users import Standing
 from onetime.web.deps import Customer, Staff, site
+from onetime.web.render import translator
 
 
 def remember(request: Request, who: Customer | Staff, **changes: Any) -> None:
@@ -24,3 +28,11 @@ def take(request: Request, who: Customer | Staff, key: str) -> Any:
     if value is not None:
         remember(request, who, **{key: None})
     return value
+
+
+def explain(request: Request, error: OnetimeError, standing: Standing | None = None) -> str:
+    """The message for a failed form; a suspension says who can release it (rule 8)."""
+    t = translator(request)
+    if isinstance(error, OtpSuspended) and standing is not None:
+        return t("suspended." + standing.advice.value)
+    return t.error(error)

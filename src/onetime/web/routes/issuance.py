@@ -20,7 +20,7 @@ from onetime.domain.verification import Result
 from onetime.web import http
 from onetime.web.deps import Customer, customer, customer_form, site
 from onetime.web.render import render, translator
-from onetime.web.routes import remember
+from onetime.web.routes import explain, remember
 
 router = APIRouter()
 WAITING = (TokenState.ISSUED, TokenState.ACTIVATED)
@@ -93,7 +93,6 @@ def confirm(request: Request, who: Customer = Depends(customer),
             form: dict[str, str] = Depends(customer_form)):
     _gate(who)
     standing = who.standing
-    t = translator(request)
     try:
         answer = site(request).tokens.confirm(who.institution, standing.user.user_id,
                                               form.get("code", "").strip(),
@@ -106,10 +105,7 @@ def confirm(request: Request, who: Customer = Depends(customer),
         if answer.result == Result.NOT_ACTIVE:
             raise SetupNotFinished("the app is not set up yet")
     except OnetimeError as exc:
-        message = t.error(exc)
-        if isinstance(exc, OtpSuspended):
-            message += " " + t("suspended." + standing.advice.value)
         return render(request, "confirmation.html", status=400, csrf=who.csrf,
-                      me=standing, error=message, mail_sent=False)
+                      me=standing, error=explain(request, exc, standing), mail_sent=False)
     remember(request, who, mail_sent=None, flash="confirmation.done")
     return RedirectResponse("/top", status_code=303)

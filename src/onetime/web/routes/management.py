@@ -9,13 +9,13 @@ from starlette.responses import RedirectResponse
 
 from onetime.domain.errors import OnetimeError
 from onetime.domain.people import has_admin
-from onetime.domain.site_errors import NotPermitted, OtpSuspended
+from onetime.domain.site_errors import NotPermitted
 from onetime.domain.stepup import Requirement
 from onetime.domain.values import Operation
 from onetime.web import http
 from onetime.web.deps import Customer, customer, customer_form, manager, site
 from onetime.web.render import render, translator
-from onetime.web.routes import remember
+from onetime.web.routes import explain, remember
 
 router = APIRouter(prefix="/manage")
 
@@ -104,16 +104,13 @@ def revoke_list(request: Request, who: Customer = Depends(manager)):
 def revoke(request: Request, who: Customer = Depends(manager),
            form: dict[str, str] = Depends(customer_form)):
     target = _int(form.get("target"))
-    t = translator(request)
     try:
         outcome = site(request).management.revoke(
             who.institution, who.standing, target, form.get("confirmation_password", ""),
             form.get("code", "").strip(), source_ip=http.source_ip(request))
     except OnetimeError as exc:
-        message = t.error(exc)
-        if isinstance(exc, OtpSuspended):
-            message += " " + t("suspended." + who.standing.advice.value)
-        return _revoke_page(request, who, error=message, selected=target, status=400)
+        return _revoke_page(request, who, error=explain(request, exc, who.standing),
+                            selected=target, status=400)
     doc = outcome.token
     remember(request, who, revoke_result={
         "login_id": outcome.target.login_id, "name": outcome.target.name,

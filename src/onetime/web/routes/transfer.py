@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
 from onetime.domain.errors import OnetimeError
-from onetime.domain.site_errors import OtpSuspended, TransferExpired
+from onetime.domain.site_errors import TransferExpired
 from onetime.service.transfers import TransferDraft
 from onetime.web import http
 from onetime.web.deps import Customer, customer_form, ready, site
 from onetime.web.render import render, translator
-from onetime.web.routes import remember
+from onetime.web.routes import explain, remember
 
 router = APIRouter(prefix="/transfer")
 FIELDS = ("from_account", "bank_code", "branch_code", "account_type", "account_number",
@@ -90,10 +90,8 @@ def execute(request: Request, who: Customer = Depends(ready),
         remember(request, who, transfer_draft=None)
         return _input_page(request, who, {}, error=t.error(exc), status=409)
     except OnetimeError as exc:
-        message = t.error(exc)
-        if isinstance(exc, OtpSuspended):
-            message += " " + t("suspended." + who.standing.advice.value)
-        return _confirm_page(request, who, draft, error=message, status=400)
+        return _confirm_page(request, who, draft, error=explain(request, exc, who.standing),
+                             status=400)
     remember(request, who, transfer_draft=None, transfer_form=None, transfer_receipt={
         "draft": draft.to_dict(), "transfer_id": receipt.transfer_id,
         "at": receipt.executed_at.isoformat(), "balance_after": receipt.balance_after})

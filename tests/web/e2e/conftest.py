@@ -1,0 +1,204 @@
+"""A real server process (API + site, SQLite, TEST_KDF), a mail sink, a clock file and
+Chromium driven by Playwright.
+
+The world is built in this process through the service layer, then the server is
+started on the same database and key file. The test moves the server's time by
+writing the clock file (onetime.domain.clock.FileClock): nothing is patched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from onetime.app.client import ServiceClient
+from onetime.app.token import StoredToken
+from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
+from onetime.domain.clock import FileClock
+from onetime.domain.people import Role
+from onetime.mail import MailSink, ReceivedMail, wait_for
+from onetime.service.context import Context
+from onetime.service.services import Services
+from onetime.service.site import SiteServices
+from onetime.service.site_demo import seed_demo
+from onetime.storage import migrate
+from onetime.storage.database import Database
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+# 10:00 in Tokyo on a Thursday.
+START = datetime.fromisoformat("2026-11-26T10:00:00+09:00")
+SERVICE_ID = "0000"
+BANK = "茨城県信用組合"
+SENDER = "otp@kenshinbank.co.jp"  # the manual's own mail domain (rule 14)
+# A second contract, OTP already enabled, for the English and keyboard-only passes.
+SECOND = [("kb-user01", "鍵盤 一子", Role.MASTER, "Keyboard-pass1", "Keyboard-conf1"),
+          ("en-user01", "English Hanako", Role.ADMIN, "English-pass1", "English-conf1")]
+
+
+def _chromium_or_skip() -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing (CI=true: browser tests must run)")
+        pytest.skip(f"{CHROMIUM} is missing")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    url: str
+    clock_file: Path
+    maildir: Path
+    log: Path
+
+    def now(self) -> datetime:
+        return FileClock(str(self.clock_file)).now()
+
+    def set_time(self, instant: datetime) -> None:
+        tmp = self.clock_file.with_suffix(".tmp")
+        tmp.write_text(instant.isoformat())
+        tmp.replace(self.clock_file)  # atomic: the server never reads half a time
+
+    def advance(self, seconds: float) -> datetime:
+        self.set_time(self.now() + timedelta(seconds=seconds))
+        return self.now()
+
+    def mail(self, recipient: str, subject_part: str, timeout: float = 15.0) -> ReceivedMail:
+        return wait_for(self.maildir, lambda m: recipient in m.recipients
+                        and subject_part in m.subject, timeout)
+
+    def set_up_token(self, user_id: str, activation_password: str) -> StoredToken:
+        """初期設定 through the token app's own client library, over HTTP."""
+        client = ServiceClient(self.url, TEST_KDF, FileClock(str(self.clock_file)))
+        try:
+            return client.set_up(SERVICE_ID, user_id, activation_password)
+        finally:
+            client.close()
+
+    def code(self, token: StoredToken) -> str:
+        """The code the app shows now, by the server's (file) clock."""
+        return token.code_at(self.now())
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory) -> Iterator[Served]:
+    _chromium_or_skip()
+    base = tmp_path_factory.mktemp("site-e2e")
+    key_file, clock_file, maildir = base / "keys.json", base / "clock", base / "mail"
+    db_url = f"sqlite:///{base / 'onetime.db'}"
+    clock_file.write_text(START.isoformat())
+    FileKeyProvider.create(key_file)
+    ctx = Context(db=Database(db_url), keyring=KeyRing(FileKeyProvider.open(key_file)),
+                  clock=FileClock(str(clock_file)), setup_kdf=TEST_KDF)
+    migrate.upgrade(ctx.db)
+    services = Services.from_context(ctx)
+    site = SiteServices.build(services, kdf_profile="test")
+    institution, _key = services.institutions.add(SERVICE_ID, BANK, SENDER)
+    seed_demo(site, institution)  # OTP not yet enabled: the branch does it in step 1
+    seed_demo(site, institution, contract_number="2000002", name="鍵盤工業株式会社",
+              users=SECOND, staff=None, otp_enabled=True)
+    ctx.db.dispose()
+
+    sink = MailSink(maildir, port=0)
+    sink.start()
+    port = _free_port()
+    log = base / "server.log"
+    env = {**os.environ, "ONETIME_DATABASE_URL": db_url, "ONETIME_KEY_FILE": str(key_file),
+           "ONETIME_KDF": "test", "ONETIME_CLOCK_FILE": str(clock_file),
+           "ONETIME_SMTP_HOST": "127.0.0.1", "ONETIME_SMTP_PORT": str(sink.port),
+           "ONETIME_DEMO": "1", "ONETIME_MAILDIR": str(maildir),
+           "ONETIME_SITE_SERVICE_ID": SERVICE_ID, "ONETIME_OUTBOX_INTERVAL": "0.2",
+           "ONETIME_SEAL_INTERVAL": "1.0"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "onetime.web.server:app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        yield Served(url, clock_file, maildir, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        sink.stop()
+        if (text := log.read_text(errors="replace")).strip():
+            print("server log:\n" + text[-5000:])
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("server exited:\n" + log.read_text(errors="replace"))
+        try:
+            with urllib.request.urlopen(url + "/api/v1/time", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start:\n" + log.read_text(errors="replace"))
+
+
+@pytest.fixture(scope="session")
+def browser(served):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser, served):
+    """Pages in fresh browser contexts (each its own cookie jar: one per person)."""
+    contexts = []
+
+    def make(locale: str = "ja-JP"):
+        context = browser.new_context(base_url=served.url, locale=locale,
+                                      viewport={"width": 1100, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def shoot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str, *, docs: str | None = None) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        if docs:
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOTS / docs)
+        return path
+
+    return take

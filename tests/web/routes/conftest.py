@@ -1,0 +1,80 @@
+"""The combined API + site app under TestClient, on SQLite, with the world seeded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from onetime.api.app import create_app
+from onetime.config import Config
+from onetime.storage import migrate
+from onetime.storage.database import Database
+from onetime.web.config import SiteConfig
+from onetime.web.mount import mount_site
+from tests.web.conftest import PASSWORDS
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    """Routes run on SQLite only; the service tests cover both databases."""
+    url = f"sqlite:///{tmp_path / 'onetime.db'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    db.dispose()
+    return url
+
+
+@dataclass
+class Web:
+    app: FastAPI
+    site_app: FastAPI
+
+    def client(self, base_url: str = "https://testserver") -> TestClient:
+        return TestClient(self.app, base_url=base_url, follow_redirects=False)
+
+
+def build(services, institution, tmp_path, **site_options) -> Web:
+    app = create_app(services)
+    config = Config.from_env({"ONETIME_VAR": str(tmp_path), "ONETIME_KDF": "test"})
+    options = {"service_id": institution.service_id, "kdf_profile": "test", "demo": True,
+               "maildir": tmp_path / "mail", **site_options}
+    site_app = mount_site(app, services, config, SiteConfig(**options))
+    return Web(app, site_app)
+
+
+@pytest.fixture
+def web(world, services, tmp_path) -> Web:
+    return build(services, world.institution, tmp_path)
+
+
+@pytest.fixture
+def client(web) -> TestClient:
+    return web.client()
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "the page has no form token"
+    return match.group(1)
+
+
+def log_in(client: TestClient, login_id: str, password: str | None = None, *,
+           branch: bool = False):
+    base = "/branch/login" if branch else "/login"
+    token = csrf_of(client.get(base).text)
+    if password is None:
+        password = "Branch-pass1" if branch else PASSWORDS[login_id][0]
+    return client.post(base, data={"csrf_token": token, "login_id": login_id,
+                                   "password": password})
+
+
+def page_token(client: TestClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code, response.text[:500])
+    return csrf_of(response.text)

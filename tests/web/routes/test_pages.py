@@ -1,0 +1,253 @@
+"""The screens through HTTP: the customer journey's branches, the console, the catalogue."""
+
+from __future__ import annotations
+
+import base64
+
+from onetime.crypto import TEST_KDF
+from onetime.domain import errors as service_errors
+from onetime.domain import site_errors
+from onetime.domain.errors import OnetimeError
+from onetime.setup.protocol import Client
+from onetime.web.i18n import en, ja
+from tests.web.conftest import activate, code
+from tests.web.routes.conftest import build, csrf_of, log_in, page_token
+
+
+def set_up_app(world, user, activation_password: str) -> bytes:
+    inst, services = world.institution, world.services
+    client = Client(inst.service_id, user.user_id, activation_password, TEST_KDF)
+    started = services.setup.start(inst.service_id, user.user_id, client.message)
+    done = services.setup.finish(started.session_id,
+                                 client.answer(started.session_id, started.message))
+    secret = client.open(done.server_mac, done.sealed)["secret"]
+    return base64.b32decode(secret + "=" * (-len(secret) % 8))
+
+
+class TestCustomerJourney:
+    def test_login_issuance_confirmation_top(self, client, world, clock):
+        assert log_in(client, "demo-general").headers["location"] == "/issuance"
+        page = client.get("/issuance")
+        for label in ("ワンタイムパスワードトークン発行", "送付先メールアドレス",
+                      "利用開始パスワード", "トークン発行", "トークン発行の省略"):
+            assert label in page.text
+        response = client.post("/issuance", data={
+            "csrf_token": csrf_of(page.text), "action": "issue", "email": "g@example.jp",
+            "activation_password": "４８２９", "activation_password_again": "4829"})
+        assert response.headers["location"] == "/confirmation"
+        page = client.get("/confirmation")
+        assert "ワンタイムパスワード認証確認" in page.text
+        assert "認証確認" in page.text
+        # Before the app's setup, a code cannot confirm anything.
+        early = client.post("/confirmation", data={"csrf_token": csrf_of(page.text),
+                                                   "code": "12345678"})
+        assert "アプリの初期設定が完了していません" in early.text
+        secret = set_up_app(world, world.general, "4829")
+        done = client.post("/confirmation", data={"csrf_token": csrf_of(page.text),
+                                                  "code": code(secret, clock)})
+        assert done.headers["location"] == "/top"
+        top = client.get("/top")
+        assert "トップページ" in top.text
+        assert "認証確認が完了しました" in top.text
+
+    def test_the_issuance_mail_is_queued_without_the_activation_password(self, client, world):
+        from sqlalchemy import select
+
+        from onetime.storage.schema import outbox
+        log_in(client, "demo-general")
+        token = page_token(client, "/issuance")
+        client.post("/issuance", data={"csrf_token": token, "action": "issue",
+                                       "email": "g@example.jp", "activation_password": "739146",
+                                       "activation_password_again": "739146"})
+        with world.site.ctx.db.read() as conn:
+            mail = conn.execute(select(outbox)).first()._mapping
+        assert mail["sender"] == "otp@bank.example.jp"
+        assert "サービスID：0001" in mail["body"]
+        assert "ユーザID：demo-general" in mail["body"]
+        assert "739146" not in mail["body"]
+
+    def test_issuance_errors_keep_the_address(self, client):
+        log_in(client, "demo-general")
+        token = page_token(client, "/issuance")
+        page = client.post("/issuance", data={"csrf_token": token, "action": "issue",
+                                              "email": "g@example.jp",
+                                              "activation_password": "1234",
+                                              "activation_password_again": "1235"})
+        assert page.status_code == 400
+        assert "利用開始パスワードが一致しません" in page.text
+        assert 'value="g@example.jp"' in page.text
+        page = client.post("/issuance", data={"csrf_token": token, "action": "issue",
+                                              "email": "not-an-address",
+                                              "activation_password": "12",
+                                              "activation_password_again": "12"})
+        assert "送付先メールアドレスの形式が正しくありません" in page.text
+
+    def test_skip_needs_an_issued_token(self, client, world):
+        log_in(client, "demo-general")
+        token = page_token(client, "/issuance")
+        page = client.post("/issuance", data={"csrf_token": token, "action": "skip"})
+        assert "トークン発行を省略できません" in page.text
+        world.site.tokens.issue_token(world.institution, "demo-general", "g@example.jp", "1234")
+        response = client.post("/issuance", data={"csrf_token": token, "action": "skip"})
+        assert response.headers["location"] == "/confirmation"
+
+    def test_without_otp_enabled_login_goes_to_the_top_page(self, client, world):
+        from onetime.domain.people import Role
+        contract = world.site.users.add_contract(world.institution, "7000007", "未申込商事")
+        world.site.users.add_user(world.institution, contract, login_id="early-bird",
+                                  name="早起", role=Role.MASTER,
+                                  login_password="Early-pass1", confirmation_password="Early-c1")
+        assert log_in(client, "early-bird", "Early-pass1").headers["location"] == "/top"
+        assert "認証開始申込は未登録です" in client.get("/top").text
+
+    def test_pages_before_confirmation_lead_back_to_issuance(self, client):
+        log_in(client, "demo-general")
+        for path in ("/top", "/transfer", "/manage"):
+            response = client.get(path)
+            assert response.headers["location"] == "/issuance", path
+
+
+class TestManagementScreens:
+    def test_the_manuals_screen_names(self, client, world, clock):
+        activate(world, world.master, clock)
+        log_in(client, "demo-master")
+        assert "業務選択" in client.get("/manage").text
+        tasks = client.get("/manage/users").text
+        assert "作業内容選択" in tasks
+        assert "ワンタイムパスワードの利用停止解除" in tasks
+        assert "トークンの失効" in tasks
+        release = client.get("/manage/release").text
+        assert "ワンタイムパスワード利用停止解除一覧" in release
+        assert "確認用パスワード" in release
+        assert "停止解除" in release
+        revoke = client.get("/manage/revoke").text
+        assert "トークン失効" in revoke
+        assert 'name="code"' in revoke  # 確認用パスワード and ワンタイムパスワード
+
+    def test_suspended_master_without_admin_is_told_to_contact_the_branch(self, client, world,
+                                                                          clock):
+        from tests.web.conftest import suspend
+        secret = activate(world, world.solo_master, clock)
+        suspend(world, world.solo_master, secret, clock)
+        log_in(client, "solo-master", "Solo-pass1")
+        for path in ("/top", "/manage/release"):
+            text = client.get(path).text
+            assert "当組合窓口で利用停止解除のお申込が必要になります" in text, path
+
+    def test_release_without_picking_a_user(self, client, world, clock):
+        activate(world, world.master, clock)
+        log_in(client, "demo-master")
+        token = page_token(client, "/manage/release")
+        page = client.post("/manage/release", data={"csrf_token": token,
+                                                    "confirmation_password": "Master-conf1"})
+        assert page.status_code == 400
+        assert "対象の利用者を選択してください" in page.text
+
+    def test_revocation_result_says_when_setup_reopens(self, client, world, clock):
+        secret = activate(world, world.master, clock)
+        activate(world, world.general, clock)
+        log_in(client, "demo-master")
+        token = page_token(client, "/manage/revoke")
+        response = client.post("/manage/revoke", data={
+            "csrf_token": token, "target": str(world.general.id),
+            "confirmation_password": "Master-conf1", "code": code(secret, clock)})
+        assert response.headers["location"] == "/manage/revoke/result"
+        result = client.get("/manage/revoke/result").text
+        assert "トークン失効結果" in result
+        assert "初期設定を行えるようになるまで約30分かかります" in result
+        assert "2026年11月26日 10:32" in result  # revoked at 10:02 Tokyo
+
+
+class TestTransferScreens:
+    def test_input_errors_are_explained(self, client, world, clock):
+        activate(world, world.master, clock)
+        log_in(client, "demo-master")
+        token = page_token(client, "/transfer")
+        accounts = world.site.transfers.accounts(world.master)
+        page = client.post("/transfer", data={
+            "csrf_token": token, "from_account": str(accounts[0].id), "bank_code": "12",
+            "branch_code": "001", "account_type": "ordinary", "account_number": "1",
+            "holder_name": "ｱ", "amount": "100"})
+        assert page.status_code == 400
+        assert "金融機関コードは半角数字4桁で入力してください" in page.text
+
+    def test_confirmation_screen_and_result(self, client, world, clock):
+        secret = activate(world, world.master, clock)
+        log_in(client, "demo-master")
+        token = page_token(client, "/transfer")
+        accounts = world.site.transfers.accounts(world.master)
+        client.post("/transfer", data={
+            "csrf_token": token, "from_account": str(accounts[0].id), "bank_code": "0009",
+            "branch_code": "001", "account_type": "ordinary", "account_number": "7654321",
+            "holder_name": "ｽｽﾞｷ", "amount": "30000"})
+        confirm = client.get("/transfer/confirm").text
+        assert "三井住友" in confirm
+        assert "確認用パスワード" in confirm
+        assert "ワンタイムパスワード" in confirm
+        request_id = confirm.split('name="request_id" value="')[1].split('"')[0]
+        response = client.post("/transfer/confirm", data={
+            "csrf_token": token, "request_id": request_id,
+            "confirmation_password": "Master-conf1", "code": code(secret, clock)})
+        assert response.headers["location"] == "/transfer/result"
+        assert "4,970,000円" in client.get("/transfer/result").text
+        # Pressing 実行 again does not move the money twice.
+        again = client.post("/transfer/confirm", data={
+            "csrf_token": token, "request_id": request_id,
+            "confirmation_password": "Master-conf1", "code": code(secret, clock)})
+        assert again.headers["location"] == "/transfer"
+        assert world.site.transfers.accounts(world.master)[0].balance == 4_970_000
+
+
+class TestBranchConsole:
+    def test_search_open_and_reset(self, client, world):
+        log_in(client, "branch01", branch=True)
+        found = client.get("/branch", params={"q": "デモ"}).text
+        assert "1000001" in found
+        assert "demo-general" in found
+        world.site.tokens.issue_token(world.institution, "demo-general", "g@example.jp", "1234")
+        page = client.get(f"/branch/contracts/{world.contract.id}")
+        assert "発行リセット" in page.text
+        token = csrf_of(page.text)
+        refused = client.post(f"/branch/users/{world.general.id}/reset",
+                              data={"csrf_token": token, "reason": ""})
+        assert refused.status_code == 400
+        assert "理由を入力してください" in refused.text
+        done = client.post(f"/branch/users/{world.general.id}/reset",
+                           data={"csrf_token": token, "reason": "メール未着"})
+        assert done.status_code == 303
+        assert "トークン発行をリセットしました" in client.get(done.headers["location"]).text
+
+    def test_customers_cannot_use_the_console(self, client):
+        log_in(client, "branch01", "Master-pass1", branch=True)
+        assert client.get("/branch").headers["location"] == "/branch/login"
+
+
+class TestDevMail:
+    def test_only_in_demo_mode(self, world, services, tmp_path):
+        assert build(services, world.institution, tmp_path).client().get(
+            "/dev/mail").status_code == 200
+        production = build(services, world.institution, tmp_path, demo=False)
+        assert production.client().get("/dev/mail").status_code == 404
+
+
+class TestCatalogue:
+    def test_every_error_code_has_a_message_in_both_languages(self):
+        classes = [c for module in (service_errors, site_errors)
+                   for c in vars(module).values()
+                   if isinstance(c, type) and issubclass(c, OnetimeError)]
+        for error in classes:
+            assert error.code in ja.ERRORS, error.code
+            assert error.code in en.ERRORS, error.code
+
+    def test_both_languages_have_the_same_keys(self):
+        assert set(ja.LABELS) == set(en.LABELS)
+        assert set(ja.ERRORS) == set(en.ERRORS)
+
+    def test_english_switch(self, client):
+        token = page_token(client, "/login")
+        client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/login"})
+        page = client.get("/login")
+        assert '<html lang="en">' in page.text
+        assert "Login password" in page.text
+        response = log_in(client, "nobody-here", "x")
+        assert "The login ID or login password is incorrect." in response.text
