@@ -23,10 +23,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e import servers
-
 from bench import procs, scale, scenarios, wrk
 from bench.loader import load_active_tokens, stderr_progress
+from tests.e2e import servers
 
 DURATION = float(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))

@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e import servers
-
 from bench import procs, scenarios, wrk
 from bench.loader import load_active_tokens, stderr_progress
+from tests.e2e import servers
 
 SCALE = int(os.environ.get("BENCH_SCALE", "1000000"))
 SCALE_DBS = [d for d in os.environ.get("BENCH_SCALE_DBS", "sqlite,postgresql").split(",") if d]

@@ -8,12 +8,12 @@ from collections import Counter
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from tests.e2e.servers import Site
 
 from bench.loader import LoadedTokens
 from bench.wrk import post_line
 from onetime.otp import step_at
 from onetime.storage.schema import audit_log
+from tests.e2e.servers import Site
 
 
 def verify_path(loaded: LoadedTokens, index: int) -> str:

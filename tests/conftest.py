@@ -80,8 +80,14 @@ def db_url(request, tmp_path):
     url = request.getfixturevalue("pg_database")
     db = Database(url)
     with db.engine.begin() as conn:
-        names = ", ".join(t.name for t in metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # DELETE, not TRUNCATE: on these tiny tables it is ~15 ms against ~200 ms, since
+        # TRUNCATE makes and fsyncs a new file per table, and this runs before every test.
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+        sequences = conn.execute(text(
+            "SELECT sequence_schema, sequence_name FROM information_schema.sequences")).all()
+        for schema, sequence in sequences:
+            conn.execute(text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART'))
     db.dispose()
     return url
 

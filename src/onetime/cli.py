@@ -106,7 +106,8 @@ def cmd_serve(args, config: Config) -> int:
     ctx = build_context(config, create_keys=True)
     migrate.upgrade(ctx.db)
     ctx.db.dispose()
-    uvicorn.run("onetime.api.server:app", factory=True, host=args.host, port=args.port,
+    factory = "onetime.web.server:app" if args.site else "onetime.api.server:app"
+    uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, proxy_headers=True,
                 loop=args.loop, http=args.http, access_log=args.access_log)
     return 0
@@ -161,6 +162,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--site", action="store_true",
+                       help="also serve the banking site and branch console on this port")
     # "auto" takes uvloop and httptools, which uvicorn[standard] installs.
     serve.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
     serve.add_argument("--http", choices=["auto", "h11", "httptools"], default="auto")

@@ -79,6 +79,15 @@ class Api:
         return secret
 
 
+def setup_token(services, service_id: str, user_id: str, password: str) -> dict:
+    """Both setup steps through the service, without HTTP; returns the opened token."""
+    app = Client(service_id, user_id, password, TEST_KDF)
+    started = services.setup.start(service_id, user_id, app.message)
+    mac = app.answer(started.session_id, started.message)
+    done = services.setup.finish(started.session_id, mac)
+    return app.open(done.server_mac, done.sealed)
+
+
 def http_setup(client: TestClient, service_id: str, user_id: str, password: str) -> dict:
     """Both setup steps over HTTP; asserts success and returns the opened token."""
     app = Client(service_id, user_id, password, TEST_KDF)

@@ -13,6 +13,8 @@ test's database.
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -24,7 +26,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from onetime.api.app import create_app
-from tests.api.helpers import SERVICE_ID
+from onetime.otp import totp
+from tests.api.helpers import PASSWORD, SERVICE_ID, setup_token
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
@@ -43,7 +46,13 @@ schema = schemathesis.openapi.from_dict(create_app(None).openapi(), config=CONFI
 
 
 @pytest.fixture
-def app(services):
+def app(services, api_key, clock):
+    """The app, with an active token for `taro` (the user_id the document's examples use)."""
+    institution = services.institutions.get(SERVICE_ID)
+    services.tokens.issue_token(institution, "taro", "taro@example.jp", PASSWORD)
+    token = setup_token(services, SERVICE_ID, "taro", PASSWORD)
+    secret = base64.b32decode(token["secret"] + "=" * (-len(token["secret"]) % 8))
+    services.tokens.confirm(institution, "taro", totp(secret, clock.now().timestamp()))
     return create_app(services)
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
 
 import pskc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from onetime.domain.errors import InvalidPskc
 from onetime.otp import hotp, totp
 from tests.api.helpers import BASE, assert_problem, row_counts
 
@@ -253,6 +257,12 @@ class TestEncryptedDocuments:
         response = post_import(body, headers={"PSKC-Password": "qwerty"})
         assert response.json()["imported"] == 1
 
+    def test_a_utf8_password_arrives_as_sent(self, post_import):
+        """Header bytes reach PBKDF2 unchanged, so a Japanese password works."""
+        body = document(totp_key("taro"), password="パスワード")
+        response = post_import(body, headers={"PSKC-Password": "パスワード".encode()})
+        assert response.json()["imported"] == 1
+
     def test_a_pre_shared_key_document(self, post_import):
         """The right key imports it."""
         body = document(totp_key("taro"), psk=PSK)
@@ -384,9 +394,61 @@ class TestImportRequest:
         post_import(b"not xml")
         assert api.audit(event="tokens_imported").json()["entries"] == []
 
+    def test_the_documented_example_imports(self, client, post_import):
+        """The example in /openapi.json is a working document."""
+        spec = client.get("/openapi.json").json()
+        media = spec["paths"]["/api/v1/services/{service_id}/tokens/import"]["post"][
+            "requestBody"]["content"][PSKC_TYPE]
+        body = post_import(media["example"].encode()).json()
+        assert body["tokens"] == [{"serial": "987654321", "user_id": "hanako",
+                                   "state": "activated"}]
+
     def test_an_invalid_confirmed_flag(self, client, auth):
         """confirmed is a boolean: anything else is 422."""
         response = client.post(IMPORT, content=document(totp_key("taro")),
                                params={"confirmed": "maybe"},
                                headers={**auth, "Content-Type": PSKC_TYPE})
         assert_problem(response, 422, "invalid_request")
+
+
+SNIPPETS = [
+    b"<pskc:Counter><pskc:PlainValue>-1</pskc:PlainValue></pskc:Counter>",
+    b"<pskc:Counter><pskc:PlainValue>99999999999999999999999</pskc:PlainValue></pskc:Counter>",
+    b'<pskc:ResponseFormat Length="99999999999999999999" Encoding="DECIMAL"/>',
+    b"<pskc:TimeInterval><pskc:PlainValue>0</pskc:PlainValue></pskc:TimeInterval>",
+    b"<pskc:Time><pskc:PlainValue>abc</pskc:PlainValue></pskc:Time>",
+    b"<pskc:StartDate>not a date</pskc:StartDate>", b"<pskc:UserId></pskc:UserId>",
+    b"<pskc:Secret><pskc:PlainValue>=</pskc:PlainValue></pskc:Secret>",
+    b"<pskc:IterationCount>-5</pskc:IterationCount>", b"<pskc:KeyLength>0</pskc:KeyLength>",
+    b"<pskc:CipherValue>AAAA</pskc:CipherValue>", b"\x00", b"&amp;", b"]]>", b"<",
+]
+
+
+class TestHostileDocuments:
+    """Whatever a document holds, the import answers or raises InvalidPskc: never a 500."""
+
+    def test_mutated_documents(self, services, api_key):
+        """Spliced, cut and salted variants of real documents, deterministically."""
+        seeds = [document(totp_key("taro"), hotp_key("jiro")),
+                 document(totp_key("taro"), hotp_key("jiro"), password="qwerty"),
+                 document(totp_key("taro"), psk=PSK)]
+        institution = services.institutions.get("0002")
+        imported: list[bytes] = []
+
+        @given(seed=st.sampled_from(seeds), data=st.data())
+        @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def run(seed: bytes, data) -> None:
+            at = data.draw(st.integers(0, len(seed)))
+            cut = data.draw(st.integers(0, 64))
+            insert = data.draw(st.sampled_from([*SNIPPETS, b""]) | st.binary(max_size=16))
+            body = seed[:at] + insert + seed[at + cut:]
+            for psk_hex, password in ((PSK.hex(), None), (None, "qwerty")):
+                with contextlib.suppress(InvalidPskc):
+                    services.imports.import_pskc(
+                        institution, body, psk_hex=psk_hex, password=password,
+                        confirmed=False, actor="test", source_ip=None)
+                    imported.append(body)
+
+        run()
+        assert imported, "no variant was readable: the mutations are too coarse"

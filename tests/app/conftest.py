@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import warnings
+from datetime import datetime
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
@@ -103,7 +102,7 @@ class Stack:
     def client(self) -> ServiceClient:
         return ServiceClient("http://127.0.0.1", TEST_KDF, self.clock, http=self.http)
 
-    def issue(self, user_id: str = "taro", password: str = "1234") -> None:
+    def issue(self, user_id: str = "taro", password: str = "1234") -> None:  # noqa: S107
         self.services.tokens.issue_token(self.institution, user_id, f"{user_id}@example.jp",
                                          password)
 

@@ -47,26 +47,33 @@ def test_code_prints_the_code_and_seconds_left_only(run, vault_file):
 
 def test_code_needs_a_name_among_several(run, two_tokens):
     code, out, err = run("code")
-    assert code == cli.EXIT_NO_TOKEN and out == "" and "several tokens" in err
+    assert code == cli.EXIT_NO_TOKEN
+    assert out == ""
+    assert "several tokens" in err
     code, out, _ = run("code", "--service-id", "0002", "--user-id", "taro")
-    assert code == 0 and out.split()[0] == totp(b"y" * 20, START.timestamp())
+    assert code == 0
+    assert out.split()[0] == totp(b"y" * 20, START.timestamp())
 
 
 def test_no_vault_is_no_token(run):
     code, out, err = run("code")
-    assert code == cli.EXIT_NO_TOKEN and out == "" and "no vault" in err
+    assert code == cli.EXIT_NO_TOKEN
+    assert out == ""
+    assert "no vault" in err
 
 
 def test_list_is_tab_separated(run, two_tokens):
     code, out, err = run("list")
-    assert code == 0 and err == ""
+    assert code == 0
+    assert err == ""
     assert out.splitlines() == ["0001\ttaro\t茨城テスト信用組合\tS-0001-taro",
                                 "0002\ttaro\t山梨テスト銀行\tS-0002-taro"]
 
 
 def test_delete_needs_yes_without_a_terminal(run, two_tokens):
     code, _, err = run("delete", "--service-id", "0001", "--user-id", "taro")
-    assert code == cli.EXIT_USAGE and "--yes" in err
+    assert code == cli.EXIT_USAGE
+    assert "--yes" in err
     code, out, err = run("delete", "--service-id", "0001", "--user-id", "taro", "--yes")
     assert (code, out, err) == (0, "", "")
     assert [t.service_id for t in two_tokens.open().tokens] == ["0002"]
@@ -86,20 +93,24 @@ class TestLock:
     def test_lock_on_needs_the_same_code_twice(self, run, vault_file):
         vault_file.create().put(make_token())
         code, _, err = run("lock", "on", stdin="2580\n2581\n")
-        assert code == cli.EXIT_LOCK and "differ" in err
+        assert code == cli.EXIT_LOCK
+        assert "differ" in err
         assert not vault_file.info().locked
 
     def test_code_with_the_lock_code_from_the_environment(self, run, locked):
         code, out, _ = run("code", env={"ONETIME_LOCK_CODE": "2580"})
-        assert code == 0 and len(out.split()[0]) == 8
+        assert code == 0
+        assert len(out.split()[0]) == 8
 
     def test_code_with_the_lock_code_on_stdin(self, run, locked):
         code, out, _ = run("code", stdin="2580\n")
-        assert code == 0 and len(out.split()[0]) == 8
+        assert code == 0
+        assert len(out.split()[0]) == 8
 
     def test_wrong_lock_code(self, run, locked):
         code, out, err = run("code", stdin="0000\n")
-        assert code == cli.EXIT_LOCK and out == ""
+        assert code == cli.EXIT_LOCK
+        assert out == ""
         assert "アプリロックコードが正しくありません。" in err
 
     def test_warning_and_wipe_in_english(self, run, locked, tmp_path):
@@ -123,7 +134,8 @@ class TestLock:
 
     def test_missing_stdin_line(self, run, locked):
         code, _, err = run("code")
-        assert code == cli.EXIT_ERROR and "expected a line on stdin" in err
+        assert code == cli.EXIT_ERROR
+        assert "expected a line on stdin" in err
 
 
 class TestSetupErrors:
@@ -132,12 +144,14 @@ class TestSetupErrors:
     def test_plain_http_to_another_host_is_refused(self, run):
         code, _, err = run("setup", "--server", "http://otp.example.jp", "--service-id", "0001",
                            "--user-id", "taro", stdin="1234\n")
-        assert code == cli.EXIT_USAGE and "https://" in err
+        assert code == cli.EXIT_USAGE
+        assert "https://" in err
 
     def test_unreachable_service(self, run, vault_path):
         code, out, err = run("setup", "--server", "http://127.0.0.1:9", "--service-id", "0001",
                              "--user-id", "taro", stdin="1234\n")
-        assert code == cli.EXIT_UNREACHABLE and out == ""
+        assert code == cli.EXIT_UNREACHABLE
+        assert out == ""
         assert "サービスに接続できません" in err
         assert not vault_path.exists()  # no empty vault left behind
 

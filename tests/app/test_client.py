@@ -155,7 +155,8 @@ class TestMaliciousApp:
             "session_id": started["session_id"], "confirm": base64.b64encode(mac).decode()})
         assert finish.status_code == 401
         assert finish.json()["code"] == "setup_failed"
-        assert "sealed" not in finish.json() and "confirm" not in finish.json()
+        assert "sealed" not in finish.json()
+        assert "confirm" not in finish.json()
 
     def test_random_confirmation_gets_no_token(self, stack):
         """Guessing the MAC without any PAKE work fails the same way."""
@@ -185,7 +186,7 @@ class TestMaliciousApp:
 class TestReplayAndInterruption:
     """A replayed or half-finished exchange fails and leaves the issuance usable."""
 
-    def _start(self, stack, password: str = "1234"):
+    def _start(self, stack, password: str = "1234"):  # noqa: S107 - a test's password
         exchange = Client("0001", "taro", password, TEST_KDF)
         started = _post(stack, "/api/v1/setup/start", {
             "service_id": "0001", "user_id": "taro",
@@ -324,12 +325,12 @@ class TestMaliciousService:
     def test_malformed_replies_are_protocol_failures(self, clock, reply):
         """Whatever a broken or hostile server sends, the app raises one known error."""
         with pytest.raises(errors.ProtocolFailure):
-            _client_against(lambda request: reply, clock).set_up("0001", "taro", "1234")
+            _client_against(lambda _request: reply, clock).set_up("0001", "taro", "1234")
 
     def test_server_error_is_unreachable(self, clock):
         """A 5xx is the service's trouble, not an answer."""
         with pytest.raises(errors.ServiceUnreachable):
-            _client_against(lambda r: httpx.Response(503, text="busy"), clock).set_up(
+            _client_against(lambda _request: httpx.Response(503, text="busy"), clock).set_up(
                 "0001", "taro", "1234")
 
     def test_payload_for_another_user_is_refused(self, clock):

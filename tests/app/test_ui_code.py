@@ -122,7 +122,8 @@ async def test_code_screen_fits_80_by_24(token_app, vault_file):
         await pilot.pause()
         for widget in app.screen.query("*"):
             region = widget.region
-            assert region.right <= 80 and region.bottom <= 24, widget
+            assert region.right <= 80, widget
+            assert region.bottom <= 24, widget
 
 
 @pytest.mark.parametrize("offset", [0, timedelta(hours=5).total_seconds()])

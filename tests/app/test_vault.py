@@ -93,7 +93,8 @@ class TestRoundTrip:
         vault.put(token)
         assert token.to_record()["secret"] not in vault_file.path.read_text()
         assert not [name for name in dir(vault) if "export" in name]
-        assert "<secret>" in repr(token.secret) and "1234" not in repr(token)
+        assert "<secret>" in repr(token.secret)
+        assert "1234" not in repr(token)
 
     def test_missing_vault(self, vault_file):
         """No vault yet: VaultMissing, and info() says the same."""
@@ -154,24 +155,28 @@ class TestAtomicWrite:
             import itertools, sys
             from datetime import UTC, datetime
             from pathlib import Path
+            from onetime.app.token import StoredToken
             from onetime.app.vault import VaultFile
-            from onetime.crypto import TEST_KDF
+            from onetime.crypto import TEST_KDF, Secret
             from onetime.domain.clock import SystemClock
-            from tests.app.conftest import make_token
             vault = VaultFile(Path({str(vault_file.path)!r}), SystemClock(),
                               lock_kdf=TEST_KDF, min_unlock_seconds=0).open()
             print("ready", flush=True)
             for i in itertools.count():
-                vault.put(make_token("0002", f"user{{i}}", secret=bytes([i % 256]) * 20))
+                vault.put(StoredToken("0002", f"user{{i}}", "銀行", "S", "sha1", 8, 60,
+                                      Secret(bytes([i % 256]) * 20), "https://x",
+                                      datetime.now(UTC)))
         """)
         proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                                 cwd=os.getcwd())
-        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready"
         time.sleep(0.4)
         proc.kill()
         proc.wait()
         tokens = vault_file.open().tokens
-        assert tokens[0].user_id == "taro" and len(tokens) >= 1
+        assert tokens[0].user_id == "taro"
+        assert len(tokens) >= 1
 
 
 class TestLockCode:
@@ -254,7 +259,8 @@ class TestWrongCodes:
                          if error.retry_at else 0)
         assert waits[:2] == [0, 0]
         assert waits[2] == 30
-        assert waits[2:] == sorted(waits[2:]) and waits[5] > waits[4]
+        assert waits[2:] == sorted(waits[2:])
+        assert waits[5] > waits[4]
 
     def test_a_try_during_the_delay_is_refused_and_not_counted(self, locked, clock):
         """Trying early, even with the right code, waits; the count does not move."""
@@ -290,7 +296,8 @@ class TestWrongCodes:
         assert not locked.info().lock.warn
         self._fail(locked, clock)
         status = locked.info().lock
-        assert status.warn and status.attempts_left == 3
+        assert status.warn
+        assert status.attempts_left == 3
 
     def test_tenth_wrong_code_wipes_every_institution(self, locked, clock):
         """Rule 11 made explicit: the 10th wrong code deletes the vault and all its tokens."""
@@ -299,7 +306,8 @@ class TestWrongCodes:
         clock.set(locked.info().lock.retry_at)
         with pytest.raises(errors.VaultWiped):
             locked.unlock("0000")
-        assert not locked.path.exists() and not locked.key_path.exists()
+        assert not locked.path.exists()
+        assert not locked.key_path.exists()
         with pytest.raises(errors.VaultMissing):
             locked.unlock("1234")
 

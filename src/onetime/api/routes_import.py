@@ -19,10 +19,25 @@ router = APIRouter(prefix="/api/v1/services/{service_id}", tags=["import"])
 PSKC_MEDIA_TYPE = "application/pskc+xml"
 # RFC 6030 registers application/pskc+xml; plain XML types are what tools often send.
 ACCEPTED = frozenset({PSKC_MEDIA_TYPE, "application/xml", "text/xml"})
+# RFC 6030's test secret in a one-key document: what a vendor's file looks like.
+EXAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
+<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">
+ <KeyPackage>
+  <DeviceInfo><Manufacturer>Example</Manufacturer><SerialNo>987654321</SerialNo>
+   <UserId>hanako</UserId></DeviceInfo>
+  <Key Id="1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp">
+   <AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters>
+   <Data><Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue></Secret>
+    <TimeInterval><PlainValue>30</PlainValue></TimeInterval></Data>
+  </Key>
+ </KeyPackage>
+</KeyContainer>
+"""
 REQUEST_BODY = {
     "required": True,
     "description": "A PSKC document (RFC 6030), at most 16 MiB",
-    "content": {PSKC_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    "content": {PSKC_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"},
+                                  "example": EXAMPLE}},
 }
 
 

@@ -15,7 +15,7 @@ from onetime.storage.institutions import Institution
 
 router = APIRouter(prefix="/api/v1/services/{service_id}/users/{user_id}", tags=["tokens"])
 
-UserId = Annotated[str, Path(pattern=schemas.USER_ID,
+UserId = Annotated[str, Path(pattern=schemas.USER_ID, examples=["taro"],
                              description="1-64 of A-Z a-z 0-9 . _ @ -, the first a letter or"
                                          " digit")]
 Inst = Annotated[Institution, Depends(institution)]

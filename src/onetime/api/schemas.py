@@ -58,7 +58,7 @@ class VerifyRequest(_Body):
 
 
 class ActorRequest(_Body):
-    actor: StrictStr = Field(min_length=1, max_length=128,
+    actor: StrictStr = Field(min_length=1, max_length=128, pattern=NO_CONTROLS,
                              examples=["branch:1001"],
                              description="who acted: user:<user_id> or branch:<staff id>")
     reason: StrictStr = Field(max_length=500, pattern=TEXT,

@@ -17,7 +17,10 @@ from onetime.service.context import Context
 from onetime.storage.audit import AuditEntry
 
 GENESIS = b"\x00" * 32
-SEAL_BATCH = 2000
+# Small batches: on SQLite the write that stores them holds up every verification.
+SEAL_BATCH = 500
+# Bounds the retries when other sealers keep moving the chain head first.
+SEAL_RETRIES = 100
 
 
 def chain_mac(ctx: Context, previous: bytes, seq: int, entry: AuditEntry) -> bytes:
@@ -25,20 +28,32 @@ def chain_mac(ctx: Context, previous: bytes, seq: int, entry: AuditEntry) -> byt
 
 
 def seal_pending(ctx: Context, limit: int = 50_000) -> int:
-    """Seal committed entries; returns how many. Only one sealer runs at a time."""
-    total = 0
-    while total < limit:
+    """Seal committed entries; returns how many. Only one sealer writes at a time.
+
+    A batch is read and its MACs computed outside the write transaction, which then only
+    checks that the chain head is still the one the batch was chained on (else another
+    sealer went first, and the batch is chained again from the new head) and stores the
+    seals: on SQLite that transaction stops every verification while it lasts.
+    """
+    total = retries = 0
+    while total < limit and retries < SEAL_RETRIES:
+        with ctx.db.read() as conn:
+            head = ctx.audit.chain_head(conn)
+            batch = ctx.audit.unsealed(conn, SEAL_BATCH)
+        if not batch:
+            break
+        seq, previous = head[0], head[1] or GENESIS
+        seals = []
+        for entry in batch:
+            seq += 1
+            previous = chain_mac(ctx, previous, seq, entry)
+            seals.append((entry.id, seq, previous))
         with ctx.db.write() as conn:
             if not ctx.audit.try_lock_sealer(conn):
                 return total
-            seq, previous = ctx.audit.chain_head(conn)
-            previous = previous or GENESIS
-            batch = ctx.audit.unsealed(conn, SEAL_BATCH)
-            seals = []
-            for entry in batch:
-                seq += 1
-                previous = chain_mac(ctx, previous, seq, entry)
-                seals.append((entry.id, seq, previous))
+            if ctx.audit.chain_head(conn) != head:
+                retries += 1
+                continue
             ctx.audit.seal_many(conn, seals)
         total += len(batch)
         if len(batch) < SEAL_BATCH:

@@ -98,7 +98,8 @@ def test_unknown_and_known_ids_cost_about_the_same(tmp_path, keyring, clock):
     known = statistics.median(cost("timed-user") for _ in range(3))
     unknown = statistics.median(cost(f"ghost-user{i}") for i in range(3))
     db.dispose()
-    assert 0.5 < unknown / known < 2.0
+    # Without the decoy an unknown ID would cost ~1% of a known one; allow for noisy CPUs.
+    assert 0.33 < unknown / known < 3.0
 
 
 class TestAccounts:

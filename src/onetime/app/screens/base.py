@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -18,8 +19,11 @@ class Translated:
     KEYS: ClassVar[list[tuple[str, str, str]]] = []
 
     def _bind_keys(self) -> None:
+        bindings = self._bindings.key_to_bindings  # type: ignore[attr-defined]
         for key, action, text in self.KEYS:
-            self._bindings.bind(key, action, self.t(text))  # type: ignore[attr-defined]
+            # A new list per key: the instance's map shares its lists with the class's,
+            # and appending to them would add the key again to every later screen.
+            bindings[key] = [*bindings.get(key, []), Binding(key, action, self.t(text))]
 
     @property
     def token_app(self) -> TokenApp:
