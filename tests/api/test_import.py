@@ -280,6 +280,8 @@ class TestEncryptedDocuments:
             ("wrong-key", by_key, {"PSKC-Key": "00" * 16}),
             ("short-key", by_key, {"PSKC-Key": "00" * 15}),
             ("not-hex", by_key, {"PSKC-Key": "not hex"}),
+            ("long-key", by_key, {"PSKC-Key": "00" * 100}),
+            ("long-password", by_password, {"PSKC-Password": "x" * 2000}),
             ("no-key", by_key, {}),
             ("password-for-key", by_key, {"PSKC-Password": "qwerty"}),
             ("both", by_key, {"PSKC-Key": PSK.hex(), "PSKC-Password": "qwerty"}),

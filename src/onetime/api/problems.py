@@ -50,6 +50,9 @@ FIELD_CODES = {
     "confirm": "invalid_setup_message",
     "session_id": "invalid_setup_message",
     "service_id": "invalid_service_id",
+    # A key or password no document could use is as wrong as one that fails to decrypt.
+    "PSKC-Key": "invalid_pskc",
+    "PSKC-Password": "invalid_pskc",
 }
 FIELD_ORDER = list(FIELD_CODES)
 # What a pattern means, said to a human instead of the regular expression.
