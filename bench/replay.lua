@@ -23,20 +23,29 @@ function init(args)
     requests[#requests + 1] = wrk.format(method, path, headers, body)
   end
   spare = wrk.format("GET", "/api/v1/noop")
-  nxt = 1
+  nxt, reserved = 1, 0  -- the next request to send; how many are promised
   accepted, rejected, suspended, not_active, ok, other, exhausted = 0, 0, 0, 0, 0, 0, 0
 end
 
+-- wrk asks delay() before each request, then request(). A connection goes on only if a
+-- fresh request is left for it; the others wait out the run, so when the requests run out
+-- none is lost in flight and none is sent twice (a resent code would be a replay).
+function delay()
+  if reserved < #requests then
+    reserved = reserved + 1
+    return 0
+  end
+  exhausted = 1
+  return 3600 * 1000
+end
+
 function request()
-  local r = requests[nxt]
-  if r == nil then
-    -- Out of fresh requests: never resend one (it would be a replay); stop this thread.
-    exhausted = 1
-    wrk.thread:stop()
+  if nxt > reserved then
+    -- wrk calls request() once before the run to check the script: send nothing real.
     return spare
   end
   nxt = nxt + 1
-  return r
+  return requests[nxt - 1]
 end
 
 function response(status, headers, body)

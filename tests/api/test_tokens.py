@@ -161,6 +161,14 @@ class TestConfirmation:
         answer = api.confirm("taro", "00000000").json()
         assert answer == {"result": "rejected", "attempts_left": 9, "state": "activated"}
 
+    def test_ten_wrong_confirmations_suspend(self, api):
+        """§7: confirmation failures count toward suspension like any other."""
+        api.issue("taro")
+        api.set_up("taro")
+        answers = [api.confirm("taro", "00000000").json() for _ in range(10)]
+        assert answers[-1] == {"result": "suspended", "attempts_left": 0, "state": "suspended"}
+        assert api.get("taro").json()["state"] == "suspended"
+
     def test_an_issued_token_is_not_active(self, api):
         """Before setup there is nothing to confirm."""
         api.issue("taro")

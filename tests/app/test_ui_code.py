@@ -136,3 +136,35 @@ async def test_code_follows_the_clock_not_the_wall(token_app, vault_file, clock,
         await pilot.pause()
         expected = totp(RFC_SECRET, clock.now().timestamp())
         assert _code(pilot).replace(" ", "") == expected
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+async def test_every_screen_fits_80_by_24_without_scrolling(token_app, vault_file, language):
+    """Setup, done, code, list, settings and each setting: nothing below the 24th row."""
+    from onetime.app.screens.delete_token import DeleteTokenScreen
+    from onetime.app.screens.language import LanguageScreen
+    from onetime.app.screens.lock_code import LockCodeScreen
+    from onetime.app.screens.lock_settings import LockSettingsScreen
+    from onetime.app.screens.settings import SettingsScreen
+    from onetime.app.screens.setup import SetupScreen
+    from onetime.app.screens.setup_done import SetupDoneScreen
+    from onetime.app.screens.time_check import TimeCheckScreen
+    from onetime.app.screens.unlock import UnlockScreen
+
+    vault = vault_file.create(language)
+    vault.put(make_token("0001", "taro"))
+    vault.put(make_token("0002", "hanako", "山梨テスト銀行"))
+    app = token_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for screen in (SetupScreen(), SetupDoneScreen(make_token()), CodeScreen(make_token()),
+                       TokenListScreen(), SettingsScreen(), LockSettingsScreen(),
+                       LockCodeScreen(), DeleteTokenScreen(), TimeCheckScreen(),
+                       LanguageScreen(), UnlockScreen()):
+            app.push_screen(screen)
+            await pilot.pause()
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen.max_scroll_y == 0, type(screen).__name__
+            app.pop_screen()
+            await pilot.pause()

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from onetime.app import atomic, errors
+from onetime.app import atomic, errors, vault_format
 from onetime.app import vault as vault_module
 from onetime.app.lockout import WIPE_AFTER
 from onetime.app.vault import VAULT_KDF, VaultFile, check_lock_code
@@ -220,7 +220,7 @@ class TestLockCode:
 
     def test_calibration_raises_the_cost_on_a_fast_device(self):
         """Too cheap for the floor: the time cost goes up until one derivation is slow enough."""
-        _key, params = vault_module._derive_at_least("1234", b"s" * 16,
+        _key, params = vault_format.derive_at_least("1234", b"s" * 16,
                                                     KdfParams(1, 1024, 1), 0.02)
         assert params.time_cost > 1
 
@@ -315,7 +315,7 @@ class TestWrongCodes:
         """Killing the app during the slow argon2id does not save a guess from the count."""
         def killed(*args, **kwargs):
             raise KeyboardInterrupt
-        monkeypatch.setattr(vault_module, "derive_key", killed)
+        monkeypatch.setattr(vault_format, "derive_key", killed)
         with pytest.raises(KeyboardInterrupt):
             locked.unlock("0000")
         monkeypatch.undo()

@@ -13,9 +13,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-import os
-import anyio
-import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
 from onetime.storage.database import Database
@@ -26,10 +23,4 @@ T = TypeVar("T")
 async def call(db: Database, fn: Callable[..., T], /, *args, **kwargs) -> T:
     if db.is_sqlite:
         return fn(*args, **kwargs)
-    global _LIMITER
-    if os.environ.get("XTHREADS"):
-        if _LIMITER is None:
-            _LIMITER = anyio.CapacityLimiter(int(os.environ["XTHREADS"]))
-        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=_LIMITER)
     return await run_in_threadpool(partial(fn, *args, **kwargs))
-_LIMITER = None

@@ -13,13 +13,8 @@ through revocation and a new token (rule 9).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import math
 import os
-import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,9 +26,23 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from onetime.app import errors
 from onetime.app.atomic import atomic_write, exclusive, remove
-from onetime.app.lockout import DELAY_AFTER, WARN_WHEN_LEFT, WIPE_AFTER, LockoutRecord
+from onetime.app.lockout import WARN_WHEN_LEFT, WIPE_AFTER, LockoutRecord
 from onetime.app.token import InvalidTokenData, StoredToken
-from onetime.crypto import KdfParams, derive_key
+from onetime.app.vault_format import (
+    b64,
+    derive_at_least,
+    dump,
+    is_lock_code,
+    lockout_from,
+    lockout_json,
+    payload_aad,
+    slot_of,
+    unb64,
+    unwrap,
+    unwrap_with_code,
+    wrap,
+)
+from onetime.crypto import KdfParams
 from onetime.domain.clock import Clock
 
 FORMAT = "onetime-vault"
@@ -42,18 +51,11 @@ LANGUAGES = ("ja", "en")
 # argon2id at 128 MiB: about 0.4 s on a 2-core laptop; unlocking must cost ≥ 0.2 s.
 VAULT_KDF = KdfParams(time_cost=3, memory_cost_kib=128 * 1024, parallelism=4)
 MIN_UNLOCK_SECONDS = 0.2
-MAX_TIME_COST = 64
-_LOCK_CODE = re.compile(r"[0-9]{1,32}")  # [0-9], not \d: \d also matches full-width digits
 
 
 def default_path() -> Path:
     """The vault in the user's data directory (XDG_DATA_HOME on Linux)."""
     return platformdirs.user_data_path("onetime-token") / "vault.json"
-
-
-def is_lock_code(code: str) -> bool:
-    """1-32 digits 0-9 (the manual's rule)."""
-    return _LOCK_CODE.fullmatch(code) is not None
 
 
 def check_lock_code(code: str, repeat: str) -> None:
@@ -109,10 +111,10 @@ class VaultFile:
         """Language and lock state. Raises VaultMissing, VaultCorrupt."""
         document = self._read()
         header = document["header"]
-        locked = _slot(header)["type"] == "lock_code"
+        locked = slot_of(header)["type"] == "lock_code"
         lock = None
         if locked:
-            record = _lockout_from(document)
+            record = lockout_from(document)
             lock = LockStatus(record.failures, record.attempts_left, record.retry_at())
         return VaultInfo(header.get("language", "ja"), locked, lock)
 
@@ -133,7 +135,7 @@ class VaultFile:
         with exclusive(self.lock_path):
             document = self._read()
             header = document["header"]
-            slot = _slot(header)
+            slot = slot_of(header)
             if slot["type"] == "lock_code":
                 raise errors.VaultLocked("the app lock is ON")
             master = self._unwrap_with_key_file(header, slot)
@@ -156,19 +158,19 @@ class VaultFile:
         with exclusive(self.lock_path):
             document = self._read()
             header = document["header"]
-            slot = _slot(header)
+            slot = slot_of(header)
             if slot["type"] != "lock_code":
                 raise errors.VaultCorrupt("the app lock is OFF")
-            record = _lockout_from(document)
+            record = lockout_from(document)
             now = self.clock.now()
             retry_at = record.retry_at()
             if retry_at is not None and now < retry_at:
                 raise errors.LockDelay(retry_at, record.attempts_left)
             counted = record.counted(now)
-            document["lockout"] = _lockout_json(counted)
-            atomic_write(self.path, _dump(document))
+            document["lockout"] = lockout_json(counted)
+            atomic_write(self.path, dump(document))
             try:
-                master = _unwrap_with_code(header, slot, code)
+                master = unwrap_with_code(header, slot, code)
             except (KeyError, TypeError, ValueError) as exc:
                 raise errors.VaultCorrupt(f"unreadable key slot: {exc}") from None
             if master is None:
@@ -207,16 +209,16 @@ class VaultFile:
                 raise ValueError("not an onetime vault")
             if header["version"] != VERSION:
                 raise ValueError(f"vault version {header['version']} is not supported")
-            _slot(header)
+            slot_of(header)
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise errors.VaultCorrupt(f"unreadable vault: {exc}") from None
         return document
 
     def _decrypt(self, document: dict, master: bytes) -> list[StoredToken]:
         try:
-            plain = AESGCM(master).decrypt(_unb64(document["nonce"]),
-                                           _unb64(document["ciphertext"]),
-                                           _aad(document["header"]))
+            plain = AESGCM(master).decrypt(unb64(document["nonce"]),
+                                           unb64(document["ciphertext"]),
+                                           payload_aad(document["header"]))
             return [StoredToken.from_record(r) for r in json.loads(plain)["tokens"]]
         except (InvalidTag, KeyError, TypeError, ValueError, InvalidTokenData):
             raise errors.VaultCorrupt("the vault does not authenticate (edited or "
@@ -227,7 +229,7 @@ class VaultFile:
             key_doc = json.loads(self.key_path.read_bytes())
             if key_doc["vault_id"] != header["vault_id"]:
                 raise ValueError("the key file belongs to another vault")
-            master = _unwrap(_unb64(key_doc["key"]), header, slot)
+            master = unwrap(unb64(key_doc["key"]), header, slot)
         except FileNotFoundError:
             raise errors.VaultCorrupt(f"the key file {self.key_path} is missing") from None
         except (ValueError, KeyError, TypeError) as exc:
@@ -262,7 +264,7 @@ class Vault:
 
     @property
     def lock_on(self) -> bool:
-        return _slot(self._header)["type"] == "lock_code"
+        return slot_of(self._header)["type"] == "lock_code"
 
     def find(self, service_id: str | None = None, user_id: str | None = None) -> StoredToken:
         """The token of a service ID and user ID, or the only one when neither is named.
@@ -302,15 +304,15 @@ class Vault:
         with exclusive(self.file.lock_path):
             self._reload()
             salt = os.urandom(32)
-            derived, params = _derive_at_least(code, salt, self.file.lock_kdf,
+            derived, params = derive_at_least(code, salt, self.file.lock_kdf,
                                                self.file.min_unlock_seconds)
             self._master = AESGCM.generate_key(bit_length=256)
             slot = {"type": "lock_code", "kdf": {"algorithm": "argon2id",
                                                  "time_cost": params.time_cost,
                                                  "memory_cost_kib": params.memory_cost_kib,
                                                  "parallelism": params.parallelism},
-                    "salt": _b64(salt)}
-            self._header = {**self._header, "slots": [_wrap(derived, self._master,
+                    "salt": b64(salt)}
+            self._header = {**self._header, "slots": [wrap(derived, self._master,
                                                             self._header, slot)]}
             self._lockout = LockoutRecord.fresh(self._master, self._header["vault_id"])
             self._write()
@@ -325,12 +327,12 @@ class Vault:
     def _rekey_key_file(self) -> None:
         key = AESGCM.generate_key(bit_length=256)
         self._master = AESGCM.generate_key(bit_length=256)
-        self._header = {**self._header, "slots": [_wrap(key, self._master, self._header,
+        self._header = {**self._header, "slots": [wrap(key, self._master, self._header,
                                                         {"type": "key_file"})]}
         self._lockout = None
         # Key file first: a crash before the vault's write leaves the old vault openable.
         atomic_write(self.file.key_path, json.dumps(
-            {"vault_id": self._header["vault_id"], "key": _b64(key)}).encode())
+            {"vault_id": self._header["vault_id"], "key": b64(key)}).encode())
         self._write()
 
     def _commit(self, change: Callable[[list[StoredToken]], list[StoredToken]]) -> None:
@@ -349,123 +351,14 @@ class Vault:
             raise errors.VaultCorrupt("the vault was re-keyed elsewhere; open it again")
         self._tokens = self.file._decrypt(document, self._master)
         if self._lockout is not None:  # keep failures another process counted meanwhile
-            self._lockout = _lockout_from(document)
+            self._lockout = lockout_from(document)
 
     def _write(self) -> None:
         nonce = os.urandom(12)
         plain = json.dumps({"tokens": [t.to_record() for t in self._tokens]}).encode()
-        document = {"header": self._header, "nonce": _b64(nonce),
-                    "ciphertext": _b64(AESGCM(self._master).encrypt(nonce, plain,
-                                                                    _aad(self._header)))}
+        document = {"header": self._header, "nonce": b64(nonce),
+                    "ciphertext": b64(AESGCM(self._master).encrypt(nonce, plain,
+                                                                    payload_aad(self._header)))}
         if self._lockout is not None:
-            document["lockout"] = _lockout_json(self._lockout)
-        atomic_write(self.file.path, _dump(document))
-
-
-# -- the format's pieces ------------------------------------------------------------------
-
-
-def _canonical(value: dict) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-def _aad(header: dict) -> bytes:
-    """The whole header, canonically encoded: format, version, ID, language, slots, KDF."""
-    return b"onetime-vault payload|" + _canonical(header)
-
-
-def _slot_aad(header: dict, public: dict) -> bytes:
-    """Binds a slot to its vault and to its own parameters (type, KDF, salt)."""
-    return b"onetime-vault slot|" + _canonical({"format": header["format"],
-                                                 "version": header["version"],
-                                                 "vault_id": header["vault_id"],
-                                                 "slot": public})
-
-
-def _slot(header: dict) -> dict:
-    slots = header["slots"]
-    if not isinstance(slots, list) or len(slots) > 1:
-        raise ValueError("a vault has one key slot")
-    if not slots:
-        return {"type": "key_file"}  # only while create() writes its first slot
-    if slots[0]["type"] not in ("lock_code", "key_file"):
-        raise ValueError(f"unknown slot type {slots[0]['type']!r}")
-    return slots[0]
-
-
-def _wrap(slot_key: bytes, master: bytes, header: dict, public: dict) -> dict:
-    nonce = os.urandom(12)
-    wrapped = AESGCM(slot_key).encrypt(nonce, master, _slot_aad(header, public))
-    return {**public, "nonce": _b64(nonce), "wrapped_key": _b64(wrapped)}
-
-
-def _unwrap(slot_key: bytes, header: dict, slot: dict) -> bytes | None:
-    public = {k: v for k, v in slot.items() if k not in ("nonce", "wrapped_key")}
-    try:
-        return AESGCM(slot_key).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped_key"]),
-                                        _slot_aad(header, public))
-    except InvalidTag:
-        return None
-
-
-def _unwrap_with_code(header: dict, slot: dict, code: str) -> bytes | None:
-    if not is_lock_code(code):
-        return None  # no such code could have been set; still counted as a failure
-    kdf = slot["kdf"]
-    if kdf.get("algorithm") != "argon2id":
-        raise errors.VaultCorrupt("unknown KDF")
-    params = KdfParams(int(kdf["time_cost"]), int(kdf["memory_cost_kib"]),
-                       int(kdf["parallelism"]))
-    return _unwrap(derive_key(code, _unb64(slot["salt"]), params), header, slot)
-
-
-def _derive_at_least(code: str, salt: bytes, params: KdfParams,
-                     min_seconds: float) -> tuple[bytes, KdfParams]:
-    """Derive the slot key, raising the time cost until one derivation takes `min_seconds`.
-
-    Calibrating on the device itself keeps a guess at ≥ 0.2 s on a fast machine too.
-    """
-    while True:
-        started = time.perf_counter()
-        key = derive_key(code, salt, params)
-        took = time.perf_counter() - started
-        if took >= min_seconds or params.time_cost >= MAX_TIME_COST:
-            return key, params
-        factor = math.ceil(min_seconds * 1.2 / max(took, 1e-3))
-        params = KdfParams(min(params.time_cost * max(factor, 2), MAX_TIME_COST),
-                           params.memory_cost_kib, params.parallelism)
-
-
-def _lockout_from(document: dict) -> LockoutRecord:
-    try:
-        raw = document["lockout"]
-        last = raw["last_failure_at"]
-        return LockoutRecord(int(raw["failures"]),
-                             datetime.fromisoformat(last) if last else None,
-                             _unb64(raw["epoch"]), _unb64(raw["chain"]))
-    except (KeyError, TypeError, ValueError):
-        # A missing or garbled record is tampering: count it where delays begin, and
-        # let the next unlock report it (its chain cannot fit).
-        return LockoutRecord(DELAY_AFTER, None, b"", b"")
-
-
-def _lockout_json(record: LockoutRecord) -> dict:
-    return {"failures": record.failures,
-            "last_failure_at": record.last_failure_at.isoformat()
-            if record.last_failure_at else None,
-            "epoch": _b64(record.epoch), "chain": _b64(record.chain)}
-
-
-def _dump(document: dict) -> bytes:
-    return json.dumps(document, indent=1, ensure_ascii=False).encode() + b"\n"
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, TypeError) as exc:
-        raise ValueError("not base64") from exc
+            document["lockout"] = lockout_json(self._lockout)
+        atomic_write(self.file.path, dump(document))

@@ -10,7 +10,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from onetime.app import errors, messages
 from onetime.app.i18n import describe
 from onetime.app.screens.base import AppScreen
-from onetime.app.vault import is_lock_code
+from onetime.app.vault_format import is_lock_code
 from onetime.app.widgets import SteadyInput
 
 
