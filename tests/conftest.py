@@ -103,8 +103,9 @@ def keyring(tmp_path):
 
 
 @pytest.fixture
-def ctx(db_url, keyring, clock):
-    context = Context(db=Database(db_url), keyring=keyring, clock=clock, setup_kdf=TEST_KDF)
+def ctx(db_url, keyring, clock, tmp_path):
+    context = Context(db=Database(db_url), keyring=keyring, clock=clock, setup_kdf=TEST_KDF,
+                      audit_anchor=tmp_path / "audit-anchor.json")
     yield context
     context.db.dispose()
 

@@ -17,6 +17,7 @@ class Config:
     kdf_profile: str  # "production" or "test"
     clock_file: Path | None  # end-to-end tests move a server's time through this file
     seal_interval: float
+    audit_anchor: Path
     outbox_interval: float
     demo: bool
 
@@ -37,6 +38,7 @@ class Config:
             kdf_profile=env.get("ONETIME_KDF", "production"),
             clock_file=Path(clock) if clock else None,
             seal_interval=float(env.get("ONETIME_SEAL_INTERVAL", "1.0")),
+            audit_anchor=Path(env.get("ONETIME_AUDIT_ANCHOR", str(var / "audit-anchor.json"))),
             outbox_interval=float(env.get("ONETIME_OUTBOX_INTERVAL", "2.0")),
             demo=env.get("ONETIME_DEMO", "0") == "1",
         )

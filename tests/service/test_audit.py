@@ -209,6 +209,23 @@ class TestChain:
                          .values(at=at + timedelta(seconds=1)))
         assert not verify_chain(sealed).ok
 
+    def test_the_newest_entries_deleted_are_reported(self, sealed):
+        """Cutting off the end of the chain is caught by the head anchored outside the database."""
+        newest = self.entry_ids(sealed)[-2:]
+        with sealed.db.write() as conn:
+            conn.execute(delete(audit_log).where(audit_log.c.id.in_([i for i, _ in newest])))
+        report = verify_chain(sealed)
+        assert not report.ok
+        assert any("newest entries were deleted" in p for p in report.problems)
+
+    def test_a_forged_anchor_is_reported(self, sealed):
+        """An anchor file edited by hand fails its MAC."""
+        path = sealed.audit_anchor
+        path.write_text(path.read_text().replace('"seal_seq": ', '"seal_seq": 1'))
+        report = verify_chain(sealed)
+        assert not report.ok
+        assert any("anchor" in p for p in report.problems)
+
     def test_a_deleted_entry_is_reported(self, sealed):
         """Removing an entry from the middle leaves a gap in the sequence."""
         (target, seq) = self.entry_ids(sealed)[3]

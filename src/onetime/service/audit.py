@@ -5,13 +5,22 @@ takes committed entries in id order, numbers them (seal_seq 1, 2, 3 …) and set
 seal_hash = HMAC(audit key, previous seal_hash ‖ seal_seq ‖ entry). The key lives
 in the key file, not the database, so someone who can only write the database
 cannot re-forge the chain after editing it.
+
+A chain alone cannot show that its newest entries were cut off. So each sealing
+round also writes the head (seal_seq, seal_hash) to an anchor file beside the key
+file, outside the database; `verify_chain` checks that the database still holds it.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
+import logging
+import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from onetime.service.context import Context
 from onetime.storage.audit import AuditEntry
@@ -36,6 +45,7 @@ def seal_pending(ctx: Context, limit: int = 50_000) -> int:
     seals: on SQLite that transaction stops every verification while it lasts.
     """
     total = retries = 0
+    sealed_head: tuple[int, bytes] | None = None
     while total < limit and retries < SEAL_RETRIES:
         with ctx.db.read() as conn:
             head = ctx.audit.chain_head(conn)
@@ -55,10 +65,48 @@ def seal_pending(ctx: Context, limit: int = 50_000) -> int:
                 retries += 1
                 continue
             ctx.audit.seal_many(conn, seals)
+        sealed_head = (seq, previous)
         total += len(batch)
         if len(batch) < SEAL_BATCH:
             break
+    if sealed_head and ctx.audit_anchor is not None:
+        write_anchor(ctx, ctx.audit_anchor, *sealed_head)
     return total
+
+
+def write_anchor(ctx: Context, path: Path, seq: int, head: bytes) -> None:
+    """Record the chain head outside the database; never move it backwards."""
+    try:
+        current = read_anchor(ctx, path)
+    except ValueError:
+        current = None  # a damaged anchor is reported by verify_chain, then replaced here
+    if current and current[0] >= seq:
+        return
+    body = {"seal_seq": seq, "seal_hash": head.hex()}
+    body["mac"] = ctx.keyring.mac("audit-anchor", json.dumps(body, sort_keys=True).encode()).hex()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".anchor-")
+    with os.fdopen(fd, "w") as f:
+        json.dump(body, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_anchor(ctx: Context, path: Path) -> tuple[int, bytes] | None:
+    """The anchored (seal_seq, seal_hash), or None. Raises ValueError if damaged or forged."""
+    try:
+        body = json.loads(path.read_text())
+        mac = bytes.fromhex(body.pop("mac", ""))
+        seq, head = int(body["seal_seq"]), bytes.fromhex(body["seal_hash"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"audit anchor {path} is unreadable") from exc
+    expected = ctx.keyring.mac("audit-anchor", json.dumps(body, sort_keys=True).encode())
+    if not hmac.compare_digest(mac, expected):
+        raise ValueError(f"audit anchor {path} fails its MAC")
+    return seq, head
 
 
 @dataclass
@@ -75,6 +123,13 @@ class ChainReport:
 def verify_chain(ctx: Context, max_problems: int = 100) -> ChainReport:
     """Walk the sealed chain; report every edited, inserted or deleted entry."""
     report = ChainReport()
+    anchor = None
+    if ctx.audit_anchor is not None:
+        try:
+            anchor = read_anchor(ctx, ctx.audit_anchor)
+        except ValueError as exc:
+            report.problems.append(str(exc))
+    anchor_found = False
     previous, expected_seq = GENESIS, 1
     with ctx.db.read() as conn:
         report.unsealed = ctx.audit.count_unsealed(conn)
@@ -89,11 +144,17 @@ def verify_chain(ctx: Context, max_problems: int = 100) -> ChainReport:
                 report.problems.append(
                     f"entry id {entry.id} (seal {entry.seal_seq}) does not match its seal:"
                     " edited or inserted")
+            if anchor and entry.seal_seq == anchor[0]:
+                anchor_found = hmac.compare_digest(entry.seal_hash or b"", anchor[1])
             # Continue from the stored hash so one bad entry is reported once, not forever.
             previous = entry.seal_hash or mac
             expected_seq = entry.seal_seq + 1
             if len(report.problems) >= max_problems:
-                break
+                return report
+    if anchor and not anchor_found:
+        report.problems.append(
+            f"seal {anchor[0]}, the chain head recorded outside the database, is missing or"
+            " changed: the newest entries were deleted")
     return report
 
 
@@ -117,6 +178,5 @@ class Sealer:
             try:
                 seal_pending(self.ctx)
             except Exception:  # a busy database must not kill the thread; next tick retries
-                import logging
                 logging.getLogger(__name__).warning("audit sealing failed; will retry",
                                                     exc_info=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from onetime.crypto import KdfParams, KeyRing
 from onetime.domain.clock import Clock
@@ -22,3 +23,5 @@ class Context:
     tokens: TokenRepository = field(default_factory=TokenRepository)
     institutions: InstitutionRepository = field(default_factory=InstitutionRepository)
     audit: AuditRepository = field(default_factory=AuditRepository)
+    # Where the sealer records the chain head outside the database (see service/audit.py).
+    audit_anchor: Path | None = None

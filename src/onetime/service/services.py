@@ -58,7 +58,8 @@ def build_context(config: Config, *, clock: Clock | None = None,
         clock = FileClock(str(config.clock_file)) if config.clock_file else SystemClock()
     return Context(db=Database(config.database_url),
                    keyring=open_keyring(config, create=create_keys), clock=clock,
-                   setup_kdf=TEST_KDF if config.kdf_profile == "test" else PRODUCTION_KDF)
+                   setup_kdf=TEST_KDF if config.kdf_profile == "test" else PRODUCTION_KDF,
+                   audit_anchor=config.audit_anchor)
 
 
 @dataclass
