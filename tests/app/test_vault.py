@@ -13,7 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from onetime.app import atomic, errors, vault_format
+from onetime import files
+from onetime.app import errors, vault_format
 from onetime.app import vault as vault_module
 from onetime.app.lockout import WIPE_AFTER
 from onetime.app.vault import VAULT_KDF, VaultFile, check_lock_code
@@ -140,7 +141,7 @@ class TestAtomicWrite:
 
         def crash(*args, **kwargs):
             raise SystemExit("power cut")
-        monkeypatch.setattr(atomic.os, step, crash)
+        monkeypatch.setattr(files.os, step, crash)
         with pytest.raises(SystemExit):
             vault.put(make_token("0002", "hanako"))
         monkeypatch.undo()

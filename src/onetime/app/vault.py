@@ -25,7 +25,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from onetime.app import errors
-from onetime.app.atomic import atomic_write, exclusive, remove
 from onetime.app.lockout import WARN_WHEN_LEFT, WIPE_AFTER, LockoutRecord
 from onetime.app.token import InvalidTokenData, StoredToken
 from onetime.app.vault_format import (
@@ -44,6 +43,7 @@ from onetime.app.vault_format import (
 )
 from onetime.crypto import KdfParams
 from onetime.domain.clock import Clock
+from onetime.files import atomic_write, exclusive, remove
 
 FORMAT = "onetime-vault"
 VERSION = 1

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import os
 import secrets
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +37,7 @@ from onetime.crypto.errors import (
     UnknownKey,
 )
 from onetime.crypto.provider import KeyProvider
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows runs the token app, never a key file
-    fcntl = None  # type: ignore[assignment]
+from onetime.files import atomic_write, exclusive
 
 FORMAT_VERSION = 1
 KEY_BYTES = 32  # AES-256
@@ -132,7 +126,10 @@ class FileKeyProvider(KeyProvider):
             keys={key_id: secrets.token_bytes(KEY_BYTES)},
             mac_root=secrets.token_bytes(KEY_BYTES),
         )
-        _write_atomically(path, contents.to_json(), overwrite=False)
+        try:
+            atomic_write(path, contents.to_json(), overwrite=False)
+        except FileExistsError:
+            raise KeyFileExists(path) from None
         return cls.open(path, monotonic=monotonic)
 
     @classmethod
@@ -189,12 +186,12 @@ class FileKeyProvider(KeyProvider):
         Raises KeyFileMissing or KeyFileCorrupt if the file went bad since
         it was opened.
         """
-        with self._rotation_lock, _exclusive_lock(self._path):
+        with self._rotation_lock, exclusive(self._path.with_name(f"{self._path.name}.lock")):
             # Re-read under the lock: a key another process added since our last
             # read must survive, or the secrets it encrypted would be lost.
             self._reload()
             contents = self._contents.with_new_key()
-            _write_atomically(self._path, contents.to_json(), overwrite=True)
+            atomic_write(self._path, contents.to_json())
             # Re-read so our own write is not later taken for someone else's.
             self._reload()
             return contents.active
@@ -298,55 +295,3 @@ def _decode_key(path: Path, name: str, value: Any) -> bytes:
     if len(raw) != KEY_BYTES:
         raise KeyFileCorrupt(path, f"{name!r} is not {KEY_BYTES} bytes")
     return raw
-
-
-def _write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
-    """Put `data` at `path` whole or not at all; raises KeyFileExists if not `overwrite`."""
-    # Same directory, so the final rename stays within one file system and is atomic.
-    # mkstemp creates the file with mode 0600 whatever the umask.
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        if overwrite:
-            os.replace(tmp_name, path)
-        else:
-            try:
-                # link() fails if the path exists, where replace() would clobber it.
-                os.link(tmp_name, path)
-            except FileExistsError:
-                raise KeyFileExists(path) from None
-        _fsync_directory(path.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Without this the rename itself may not survive a power cut.
-    if os.name != "posix":  # pragma: no cover - Windows cannot open a directory
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `<path>.lock` so rotations in two processes take turns."""
-    if fcntl is None:  # pragma: no cover - see the import
-        yield
-        return
-    # A separate lock file: the key file itself is replaced, so a lock on it would
-    # be held on a file that no longer has the name. It is never deleted, for the
-    # same reason.
-    fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock

@@ -16,12 +16,11 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from onetime.files import atomic_write
 from onetime.service.context import Context
 from onetime.storage.audit import AuditEntry
 
@@ -84,13 +83,7 @@ def write_anchor(ctx: Context, path: Path, seq: int, head: bytes) -> None:
         return
     body = {"seal_seq": seq, "seal_hash": head.hex()}
     body["mac"] = ctx.keyring.mac("audit-anchor", json.dumps(body, sort_keys=True).encode()).hex()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".anchor-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(body, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(body).encode())
 
 
 def read_anchor(ctx: Context, path: Path) -> tuple[int, bytes] | None:

@@ -182,14 +182,25 @@ class TokenService:
         settings = institution.settings
         now = self.ctx.clock.now()
         event = "token_confirmed" if confirming else "code_verified"
-        with self.ctx.db.write() as conn:
-            token = self.ctx.tokens.get(conn, institution.id, user_id)
+        with self.ctx.db.read_then_write() as tx:
+            token = self.ctx.tokens.get(tx.conn, institution.id, user_id)
             expected_len = token.digits if token else settings.digits
             if digits_ok is None or len(digits_ok) != expected_len:
                 raise InvalidCodeFormat(f"code must be a string of {expected_len} digits")
             code = digits_ok
             state = token.current_state(now) if token else TokenState.NONE
             wanted = TokenState.ACTIVATED if confirming else TokenState.ACTIVE
+            match = None
+            if token is not None and state == wanted:
+                secret = self.ctx.keyring.decrypt(
+                    token.secret_key_id, token.secret_blob,
+                    secret_aad(institution.id, user_id, token.serial))
+                match = match_code(token, secret, code, now, settings.window)
+            elif state != TokenState.SUSPENDED:
+                find_counter(_DECOY_SECRET, code, range(3), digits=len(code), algorithm="sha1")
+            # Every answer writes from here on. The writes re-check in their WHERE clauses
+            # what was read above; on SQLite only they hold the writer lock.
+            conn = tx.write()
 
             def audit(result: Result, **detail) -> None:
                 self.ctx.audit.append(
@@ -202,15 +213,9 @@ class TokenService:
                 audit(Result.SUSPENDED)
                 return Verification(Result.SUSPENDED, 0, state)
             if token is None or state != wanted:
-                find_counter(_DECOY_SECRET, code, range(3), digits=len(code), algorithm="sha1")
                 audit(Result.NOT_ACTIVE)
                 return Verification(Result.NOT_ACTIVE, token.attempts_left(settings, now)
                                     if token else None, state)
-
-            secret = self.ctx.keyring.decrypt(
-                token.secret_key_id, token.secret_blob,
-                secret_aad(institution.id, user_id, token.serial))
-            match = match_code(token, secret, code, now, settings.window)
             if match and not match.replay and self.ctx.tokens.accept(
                     conn, token, match.step, match.drift, now, confirming=confirming):
                 audit(Result.ACCEPTED, drift=match.drift)

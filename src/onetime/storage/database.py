@@ -5,8 +5,9 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
@@ -46,12 +47,54 @@ class Database:
             yield conn
 
     @contextmanager
+    def read_then_write(self) -> Iterator[ReadThenWrite]:
+        """A read, then writes whose WHERE clauses check again what the read saw.
+
+        On PostgreSQL this is one transaction. On SQLite the read is a transaction of its
+        own (in WAL mode it waits for nobody), and `write()` ends it and takes the writer
+        lock (BEGIN IMMEDIATE) on the same connection: other writers then wait only for
+        the writes, not for what the caller computes from the read (decrypting, matching).
+        Only for conditional writes, like the token repository's: between the read and
+        the writes another process may have changed the row.
+        """
+        if not self.is_sqlite:
+            with self.write() as conn:
+                yield ReadThenWrite(conn, lambda: conn)
+            return
+        # The lock is released last: after the connection's transaction has ended.
+        with ExitStack() as lock, self.engine.connect() as conn:
+            conn.begin()
+            writing = False
+
+            def write() -> Connection:
+                nonlocal writing
+                if not writing:
+                    conn.commit()
+                    if self._writer:
+                        lock.enter_context(self._writer.held())
+                    conn.execution_options(onetime_immediate=True)
+                    conn.begin()
+                    writing = True
+                return conn
+
+            yield ReadThenWrite(conn, write)
+            conn.commit()
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class ReadThenWrite:
+    """`conn` reads; `write()` returns the connection to write on (see read_then_write)."""
+
+    conn: Connection
+    write: Callable[[], Connection]
 
 
 class _WriterLock:
