@@ -49,17 +49,19 @@ class LoadedTokens:
         return totp(self.secret(index), step * settings.period, digits=settings.digits,
                     period=settings.period)
 
-    def wrong_code(self, index: int, step: int, salt: int = 0) -> str:
-        """An 8-digit code that no step within ±2 of `step` produces for this token."""
+    def wrong_codes(self, index: int, step: int, count: int) -> list[str]:
+        """`count` distinct codes that no step within ±2 of `step` produces for this token."""
         taken = {self.code(index, s) for s in range(step - 2, step + 3)}
         digits = self.institution.settings.digits
-        for n in range(salt, salt + 100):
-            candidate = str(int.from_bytes(hashlib.sha256(
-                self.seed + index.to_bytes(8, "big") + n.to_bytes(8, "big")).digest()[:8],
-                "big") % 10**digits).zfill(digits)
-            if candidate not in taken:
-                return candidate
-        raise AssertionError("unreachable: 100 draws all hit one of five codes")
+        codes: list[str] = []
+        for n in range(count + 100):  # a draw is taken or repeated with odds of about 1e-6
+            draw = hashlib.sha256(self.seed + index.to_bytes(8, "big") + n.to_bytes(8, "big"))
+            candidate = str(int.from_bytes(draw.digest()[:8], "big") % 10**digits).zfill(digits)
+            if candidate not in taken and candidate not in codes:
+                codes.append(candidate)
+                if len(codes) == count:
+                    return codes
+        raise AssertionError("unreachable: 100 spare draws all taken")
 
 
 def load_active_tokens(ctx: Context, institution: Institution, count: int, *,

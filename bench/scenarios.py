@@ -59,11 +59,12 @@ def rejected_requests(loaded: LoadedTokens, indexes: Sequence[int], step: int, p
     """`passes` wrong codes per token, round robin: fewer than max_failures, none suspends."""
     if passes >= loaded.institution.settings.max_failures:
         raise ValueError("that many wrong codes would suspend the tokens")
+    wrong = {index: loaded.wrong_codes(index, step, passes) for index in indexes}
     per_thread: list[list[str]] = [[] for _ in range(threads)]
     body = {"code": "", "operation": "transfer"}
     for n in range(passes):
         for position, index in enumerate(indexes):
-            body["code"] = loaded.wrong_code(index, step, salt=n)
+            body["code"] = wrong[index][n]
             per_thread[position % threads].append(post_line(verify_path(loaded, index), body))
     return per_thread
 
@@ -90,12 +91,7 @@ def accepted_span(site: Site, after_id: int) -> float:
         first, last = conn.execute(
             select(func.min(audit_log.c.at), func.max(audit_log.c.at))
             .where(audit_log.c.id > after_id, audit_log.c.result == "accepted")).one()
-    if first is None:
-        return 0.0
-    if isinstance(first, str):  # SQLite answers an aggregate of the column as text
-        from datetime import datetime
-        first, last = datetime.fromisoformat(first), datetime.fromisoformat(last)
-    return (last - first).total_seconds()
+    return 0.0 if first is None else (last - first).total_seconds()
 
 
 def wait_sealed(site: Site, timeout: float = 120.0) -> int:

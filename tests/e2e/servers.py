@@ -191,7 +191,7 @@ class Site:
         return {"ONETIME_DATABASE_URL": self.url, "ONETIME_KEY_FILE": str(self.key_file),
                 "ONETIME_VAR": str(self.dir), "ONETIME_KDF": "test",
                 # No SMTP server listens there: queued mails wait in the outbox.
-                "ONETIME_SMTP_PORT": str(free_port()), "ONETIME_SEAL_INTERVAL": "0.5"}
+                "ONETIME_SMTP_PORT": str(free_port())}
 
 
 @contextlib.contextmanager

@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("races")]
 PAIRS = 1_000
 WRONG_CODES = 200
 MAX_FAILURES = 10  # the default setting
-PROCESSES = 4  # two twin pairs: each pair races on its half of the tokens
+PROCESSES = 4  # in twin pairs: each pair races on its share of the tokens
 CONCURRENT_PAIRS = 32
 RACE_SECONDS = 90  # every race ends within this, or the test fails
 
@@ -87,7 +87,7 @@ def test_concurrent_wrong_codes_on_two_servers_count_ten_and_suspend(site, two_s
     loaded = load_active_tokens(site.ctx, site.institution, 1, prefix="wh",
                                 email="wh@example.jp")
     step = step_at(time.time(), loaded.institution.settings.period)
-    codes = [loaded.wrong_code(0, step, salt=n) for n in range(WRONG_CODES)]
+    codes = loaded.wrong_codes(0, step, WRONG_CODES)
 
     answers = _run(_send_all(site, two_servers, loaded.user_id(0), codes))
 
@@ -103,8 +103,8 @@ def test_same_code_twice_at_once_from_separate_processes_is_accepted_once(site):
     loaded = load_active_tokens(site.ctx, site.institution, PAIRS, prefix="pp")
     step = step_at(time.time(), loaded.institution.settings.period)
     jobs = [(loaded.user_id(i), loaded.code(i, step)) for i in range(PAIRS)]
-    half = PAIRS // 2
-    job_lists = [jobs[:half], jobs[:half], jobs[half:], jobs[half:]]
+    shares = [jobs[n::PROCESSES // 2] for n in range(PROCESSES // 2)]
+    job_lists = [shares[n // 2] for n in range(PROCESSES)]  # processes 2k, 2k+1: twins
 
     answers = _run_processes(site, job_lists, twins=True)
 
@@ -123,7 +123,7 @@ def test_concurrent_wrong_codes_from_separate_processes_count_ten_and_suspend(si
                                 email="wp@example.jp")
     step = step_at(time.time(), loaded.institution.settings.period)
     user_id = loaded.user_id(0)
-    codes = [loaded.wrong_code(0, step, salt=n) for n in range(WRONG_CODES)]
+    codes = loaded.wrong_codes(0, step, WRONG_CODES)
     job_lists = [[(user_id, code) for code in codes[n::PROCESSES]] for n in range(PROCESSES)]
 
     answers = _run_processes(site, job_lists, twins=False)

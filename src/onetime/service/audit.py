@@ -43,6 +43,13 @@ def seal_pending(ctx: Context, limit: int = 50_000) -> int:
     sealer went first, and the batch is chained again from the new head) and stores the
     seals: on SQLite that transaction stops every verification while it lasts.
     """
+    with ctx.db.exclusive("audit-sealer") as elected:
+        # Another process is sealing: computing the same MACs only to discard them would
+        # take CPU (and the GIL) from this process's requests.
+        return _seal(ctx, limit) if elected else 0
+
+
+def _seal(ctx: Context, limit: int) -> int:
     total = retries = 0
     sealed_head: tuple[int, bytes] | None = None
     while total < limit and retries < SEAL_RETRIES:

@@ -5,18 +5,22 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.pool import NullPool
 
 DEFAULT_URL = "sqlite:///var/onetime.db"
+# A pooled PostgreSQL connection idle longer than this is pinged before it is used again.
+IDLE_PING_SECONDS = 1.0
 
 
 class Database:
-    """Wraps an engine; `write()` and `read()` are the only ways to a connection."""
+    """Wraps an engine; `write()`, `read()` and `read_then_write()` are the ways to a connection."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -31,8 +35,8 @@ class Database:
                 if path and path != ":memory:" and not path.startswith("file:") else None
         else:
             self._writer = None
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                                        pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            _ping_when_idle(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -79,6 +83,43 @@ class Database:
 
             yield ReadThenWrite(conn, write)
             conn.commit()
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Whether this caller is the only one, among all processes, holding `name`.
+
+        Never waits: for background jobs of which one runner at a time is enough (the
+        audit sealer), so that the others skip their turn instead of doing the same work
+        and throwing it away. PostgreSQL: a session advisory lock; SQLite: a flock() on a
+        file beside the database.
+        """
+        if not self.is_sqlite:
+            key = zlib.crc32(f"onetime:{name}".encode())
+            with self.engine.connect() as conn:
+                held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                         {"k": key}).scalar())
+                conn.commit()
+                try:
+                    yield held
+                finally:
+                    if held:
+                        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                        conn.commit()
+            return
+        path = self.engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            yield True  # no other process can open this database
+            return
+        fd = os.open(f"{path}.{name}-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # closing the file releases the lock
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -136,6 +177,29 @@ class _WriterLock:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._pid = os.getpid()
         return self._fd
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for connections that sat idle in the pool.
+
+    Pinging on every checkout costs each verification a round trip. A connection used a
+    moment ago is alive; one that waited (across a database restart, say) is checked,
+    and if dead the pool replaces it before anyone uses it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as error:
+                # Tells the pool to discard this connection and check out another.
+                raise exc.DisconnectionError("idle connection is dead") from error
 
 
 def _configure_sqlite(engine: Engine) -> None:
