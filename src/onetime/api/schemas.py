@@ -36,6 +36,7 @@ TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 EMAIL = r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$"
 USER_ID = f"^{values.USER_ID_PATTERN.pattern}$"
 SERVICE_ID = f"^{values.SERVICE_ID_PATTERN.pattern}$"
+ACTIVATION_PASSWORD = f"^{values.ACTIVATION_PASSWORD_PATTERN.pattern}$"
 
 
 class _Body(BaseModel):
@@ -44,7 +45,7 @@ class _Body(BaseModel):
 
 class IssueRequest(_Body):
     email: StrictStr = Field(max_length=254, pattern=EMAIL, examples=["user@example.co.jp"])
-    activation_password: StrictStr = Field(pattern=r"^[0-9]{4,16}$",
+    activation_password: StrictStr = Field(pattern=ACTIVATION_PASSWORD,
                                             description="4-16 digits, chosen by the user")
 
 
