@@ -16,6 +16,7 @@ from onetime.domain.errors import UnknownInstitution
 from onetime.mail import MailSink
 from onetime.service.services import Background, Services, build_context
 from onetime.storage import migrate
+from onetime.web.mount import mount_site
 
 DEMO_SERVICE_ID = "0000"
 DEMO_NAME = "けんしんデモ信用組合"
@@ -50,7 +51,7 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
     app = _build_app(services, ctx, config)
     base = f"http://{host}:{port}"
     site_banner = _seed_site(services, institution, config, base)
-    print(_banner(base, api_key.reveal_text(), sink.port, var) + site_banner, flush=True)
+    print(_banner(base, api_key.reveal_text(), sink.port, var, site_banner), flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
@@ -64,10 +65,6 @@ def _build_app(services: Services, ctx, config: Config):
     app = create_app(services, on_start=lambda: background.append(Background.start(ctx, config)),
                      on_stop=lambda: [b.stop() for b in background],
                      kick_outbox=lambda: background and background[0].outbox.kick())
-    try:
-        from onetime.web.mount import mount_site
-    except ImportError:
-        return app
     mount_site(app, services, config)
     return app
 
@@ -90,7 +87,7 @@ def _seed_site(services: Services, institution, config: Config, base: str) -> st
     return "\n".join(lines)
 
 
-def _banner(base: str, api_key: str, smtp_port: int, var) -> str:
+def _banner(base: str, api_key: str, smtp_port: int, var, site: str) -> str:
     lines = [
         "",
         "onetime is running (demo, SQLite)",
@@ -105,6 +102,8 @@ def _banner(base: str, api_key: str, smtp_port: int, var) -> str:
         "  try:",
         f"    curl -H 'Authorization: Bearer {api_key}' "
         f"{base}/api/v1/services/{DEMO_SERVICE_ID}/users/{DEMO_TOKEN_USER}/token",
+        "",
+        site.strip("\n"),
         "",
         "Ctrl-C stops everything.",
     ]
