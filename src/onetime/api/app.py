@@ -17,6 +17,7 @@ from onetime.api import (
     routes_tokens,
     schemas,
 )
+from onetime.api.fastpath import VerificationFastPath
 from onetime.api.limits import BodyLimit
 from onetime.api.problems import responses
 from onetime.api.responses import JSONResponse
@@ -60,5 +61,6 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
         # The benchmark's ceiling: the same server, no database, no crypto.
         return JSONResponse({"ok": True})
 
-    app.add_middleware(BodyLimit)
+    app.add_middleware(VerificationFastPath, services=services)
+    app.add_middleware(BodyLimit)  # added last: outermost, so it limits the fast path too
     return app

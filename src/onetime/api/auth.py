@@ -21,13 +21,18 @@ async def institution(request: Request, service_id: str) -> Institution:
     Async on purpose: a sync dependency costs a thread hop on every request, and this
     one reads a cache that is refreshed from the database at most every 2 seconds.
     """
+    return authenticate(request.app.state.services, service_id,
+                        request.headers.get("authorization", ""))
+
+
+def authenticate(services: Services, service_id: str, authorization: str) -> Institution:
+    """The institution whose key the Authorization header carries. Raises InvalidApiKey."""
     if not SERVICE_ID_PATTERN.fullmatch(service_id):
         # No institution can have it (and PostgreSQL refuses some, e.g. NUL): unknown.
         raise InvalidApiKey("missing or invalid API key")
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
+    scheme, _, key = authorization.partition(" ")
     presented = key.strip() if scheme.lower() == "bearer" else None
-    return request.app.state.services.institutions.authenticate(service_id, presented)
+    return services.institutions.authenticate(service_id, presented)
 
 
 def source_ip(request: Request) -> str | None:

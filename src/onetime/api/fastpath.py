@@ -1,0 +1,90 @@
+"""Well-formed verification requests, served without FastAPI's per-request machinery.
+
+Verification is the hot path (DESIGN.md §5, `make bench`): FastAPI's routing,
+dependency solving and body model cost about as much CPU as the verification itself.
+This ASGI layer answers a POST …/verifications whose body is a JSON object with a
+string `code` and a string `operation`, authenticated, through the same use case and
+the same answer document as routes_tokens.verify. Anything else, and any request the
+use case refuses (it raises before writing anything), goes on to the FastAPI app with
+its body replayed, so every error keeps its one definition there.
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from onetime.api import documents, offload
+from onetime.api.auth import authenticate
+from onetime.api.limits import DEFAULT_LIMIT
+from onetime.domain.tokens import TokenState
+from onetime.service.services import Services
+
+PATH = re.compile(r"/api/v1/services/([^/]+)/users/([^/]+)/verifications")
+JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+class VerificationFastPath:
+    def __init__(self, app, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or \
+                not (match := PATH.fullmatch(scope["path"])):
+            await self.app(scope, receive, send)
+            return
+        messages, body = [], b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body") or len(body) > DEFAULT_LIMIT:
+                break
+        answer = await self._verify(scope, match, body) \
+            if messages[-1]["type"] == "http.request" and not messages[-1].get("more_body") \
+            else None
+        if answer is None:
+            await self.app(scope, _replay(messages, receive), send)
+            return
+        payload = orjson.dumps(documents.verification(answer))
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*JSON_HEADERS, (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})
+        if answer.state == TokenState.SUSPENDED:
+            scope["app"].state.kick_outbox()  # Starlette puts the app in every scope
+
+    async def _verify(self, scope, match, body: bytes):
+        """The verification answer, or None to let the full app handle the request."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not (isinstance(data, dict) and isinstance(data.get("code"), str)
+                and isinstance(data.get("operation"), str)):
+            return None
+        services = self.services
+        headers = dict(scope["headers"])
+        try:
+            institution = authenticate(services, match.group(1),
+                                       headers.get(b"authorization", b"").decode("latin-1"))
+            client = scope.get("client")
+            return await offload.call(services.ctx.db, services.tokens.verify, institution,
+                                      match.group(2), data["code"], data["operation"],
+                                      source_ip=client[0] if client else None)
+        except Exception:
+            # Refused or failed before anything was written: the full app takes the
+            # request again and answers it its own way (a problem document).
+            return None
+
+
+def _replay(messages, receive):
+    pending = list(messages)
+
+    async def replayed():
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
