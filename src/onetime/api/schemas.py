@@ -23,7 +23,7 @@ def _code_chars(value: str) -> str:
 
 
 Code = Annotated[StrictStr, Field(
-    min_length=6, max_length=10,
+    min_length=values.MIN_DIGITS, max_length=values.MAX_DIGITS,
     description="8 decimal digits (an imported token's own 6-10); full-width digits are"
                 " accepted (NFKC)", examples=["12345678"]), AfterValidator(_code_chars)]
 

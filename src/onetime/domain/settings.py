@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from onetime.domain.errors import InvalidSetting
-from onetime.domain.values import RULE_3_OPERATIONS, Operation
+from onetime.domain.values import MAX_DIGITS, MIN_DIGITS, RULE_3_OPERATIONS, Operation
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class InstitutionSettings:
 
     def __post_init__(self) -> None:
         checks = [
-            (6 <= self.digits <= 10, "digits must be 6-10"),
+            (MIN_DIGITS <= self.digits <= MAX_DIGITS, "digits must be 6-10"),
             (10 <= self.period <= 300, "period must be 10-300 seconds"),
             (0 <= self.window <= 10, "window must be 0-10 steps"),
             (1 <= self.max_failures <= 100, "max_failures must be 1-100 (NIST SP 800-63B)"),

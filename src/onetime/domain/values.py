@@ -15,6 +15,8 @@ from onetime.domain.errors import (
 )
 
 CODE_LENGTH = 8
+# An imported token keeps its own length; RFC 4226 truncation gives at most 10 digits.
+MIN_DIGITS, MAX_DIGITS = 6, 10
 USER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 SERVICE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 ACTIVATION_PASSWORD_PATTERN = re.compile(r"[0-9]{4,16}")

@@ -24,6 +24,7 @@ from onetime.crypto import Secret
 from onetime.domain import values
 from onetime.domain.errors import InvalidPskc, InvalidUserId
 from onetime.domain.tokens import HOTP_LOOK_AHEAD, TokenKind, TokenState, secret_aad
+from onetime.domain.values import MAX_DIGITS, MIN_DIGITS
 from onetime.otp import ALGORITHMS
 from onetime.service.context import Context
 from onetime.service.tokens import new_serial
@@ -34,7 +35,6 @@ from onetime.storage.tokens import NewToken
 # (2 000 000 SHA-1 iterations take about a second; vendors use far fewer).
 MAX_PBKDF2_ITERATIONS = 2_000_000
 MIN_PERIOD, MAX_PERIOD = 10, 300
-MIN_DIGITS, MAX_DIGITS = 6, 10
 # The counter is stored as a signed 64-bit step and the look-ahead goes past it.
 MAX_COUNTER = 2**63 - 1 - HOTP_LOOK_AHEAD
 # A device serial we can keep as the token's serial (the column holds 40 characters).

@@ -280,7 +280,7 @@ class TokenService:
 
 def _ascii_digits(raw: object) -> str | None:
     """The code as ASCII digits if every character is an Nd digit; length checked by caller."""
-    if not isinstance(raw, str) or not 6 <= len(raw) <= 10:
+    if not isinstance(raw, str) or not values.MIN_DIGITS <= len(raw) <= values.MAX_DIGITS:
         return None
     try:
         return values.code(raw, len(raw))
