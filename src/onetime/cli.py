@@ -7,7 +7,7 @@ import sys
 
 from onetime.config import Config
 from onetime.domain.errors import OnetimeError
-from onetime.service.services import Services, build_context
+from onetime.service.services import Services, build_context, start_sealer_process
 from onetime.storage import migrate
 
 
@@ -107,9 +107,18 @@ def cmd_serve(args, config: Config) -> int:
     migrate.upgrade(ctx.db)
     ctx.db.dispose()
     factory = "onetime.web.server:app" if args.site else "onetime.api.server:app"
-    uvicorn.run(factory, factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, proxy_headers=True,
-                loop=args.loop, http=args.http, access_log=args.access_log)
+    # Sealing in a worker takes that worker's GIL from its requests (p99 10 → 33 ms under
+    # load); in a process of its own it does not. The workers' sealer threads stay as
+    # the fallback if this process dies.
+    sealer = start_sealer_process(config) if args.sealer_process else None
+    try:
+        uvicorn.run(factory, factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level, proxy_headers=True,
+                    loop=args.loop, http=args.http, access_log=args.access_log)
+    finally:
+        if sealer is not None:
+            sealer.terminate()
+            sealer.join(5)
     return 0
 
 
@@ -158,7 +167,7 @@ def parser() -> argparse.ArgumentParser:
                      help="only check; do not seal pending entries first")
     ver.set_defaults(func=cmd_audit_verify)
 
-    serve = sub.add_parser("serve", help="run the OTP service API")
+    serve = sub.add_parser("serve", help="run the OTP service API (and its audit sealer)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
@@ -171,6 +180,10 @@ def parser() -> argparse.ArgumentParser:
                        choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-access-log", dest="access_log", action="store_false",
                        help="skip the per-request access log (it costs every request)")
+    serve.add_argument("--no-sealer-process", dest="sealer_process", action="store_false",
+                       help="do not start the dedicated audit sealer process (every "
+                            "ONETIME_SEALER_INTERVAL s); the workers' sealer threads "
+                            "(every ONETIME_SEAL_INTERVAL s) then seal instead")
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="the whole system on SQLite with demo data (make run)")

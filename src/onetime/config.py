@@ -16,7 +16,8 @@ class Config:
     smtp_starttls: bool
     kdf_profile: str  # "production" or "test"
     clock_file: Path | None  # end-to-end tests move a server's time through this file
-    seal_interval: float
+    seal_interval: float  # the fallback sealer thread in each worker
+    sealer_interval: float  # the dedicated sealer process of `onetime serve`
     audit_anchor: Path
     outbox_interval: float
     demo: bool
@@ -38,6 +39,9 @@ class Config:
             kdf_profile=env.get("ONETIME_KDF", "production"),
             clock_file=Path(clock) if clock else None,
             seal_interval=float(env.get("ONETIME_SEAL_INTERVAL", "1.0")),
+            # Often, so each round's write (which on SQLite every verification waits for)
+            # stores a small batch.
+            sealer_interval=float(env.get("ONETIME_SEALER_INTERVAL", "0.2")),
             audit_anchor=Path(env.get("ONETIME_AUDIT_ANCHOR", str(var / "audit-anchor.json"))),
             outbox_interval=float(env.get("ONETIME_OUTBOX_INTERVAL", "2.0")),
             demo=env.get("ONETIME_DEMO", "0") == "1",

@@ -301,6 +301,18 @@ class TestMac:
         assert provider.mac("audit", b"entry 1") == before
         assert FileKeyProvider.open(key_path).mac("audit", b"entry 1") == before
 
+    def test_a_reloaded_file_with_another_mac_root_is_not_served_a_cached_key(
+        self, provider, key_path, monotonic, tmp_path
+    ):
+        """Derived MAC keys are cached per file read: a replaced MAC root takes effect."""
+        before = provider.mac("audit", b"entry")
+        other = FileKeyProvider.create(tmp_path / "other.json")
+        os.replace(tmp_path / "other.json", key_path)
+        monotonic.advance(1.0)
+        provider.key_ids()  # the periodic check reads the replaced file
+        assert provider.mac("audit", b"entry") == other.mac("audit", b"entry")
+        assert provider.mac("audit", b"entry") != before
+
     def test_an_empty_purpose_is_refused(self, provider):
         """A MAC must say what it is for."""
         with pytest.raises(ValueError, match="purpose"):

@@ -77,3 +77,33 @@ class TestSealing:
             assert repo.chain_head(conn) == (1, b"\x01" * 32)
             assert repo.count_unsealed(conn) == 0
             assert [e.id for e in repo.sealed_in_order(conn)] == [entry.id]
+
+    def test_the_sealer_reads_exactly_the_bytes_each_entry_is_sealed_over(
+            self, ctx, institution, clock):
+        """unsealed_canonical() is canonical() of each unsealed entry, oldest first."""
+        details = [None, {"drift": -1}, {"drift": -1}, {"reason": "携帯電話の機種変更"},
+                   {"nested": {"b": [1, None, "x"], "a": True}}]
+        for n, detail in enumerate(details):
+            write(ctx, institution.id, f"e{n}", clock.now(), user_id="taro",
+                  source_ip="203.0.113.7", detail=detail)
+        with ctx.db.read() as conn:
+            expected = [(e.id, e.canonical()) for e in ctx.audit.unsealed(conn, 10)]
+            assert len(expected) == 6
+            assert ctx.audit.unsealed_canonical(conn, 10) == expected
+            assert ctx.audit.unsealed_canonical(conn, 2) == expected[:2]
+
+    def test_a_batch_of_seals_is_stored_and_sealed_entries_are_left_alone(
+            self, ctx, institution, clock):
+        """seal_many() sets every seal given, but never re-seals an entry."""
+        for n in range(3):
+            write(ctx, institution.id, f"e{n}", clock.now())
+        repo = AuditRepository()
+        with ctx.db.write() as conn:
+            entries = repo.unsealed(conn, 10)
+            repo.seal_many(conn, [(entries[0].id, 1, b"\x01" * 32)])
+            repo.seal_many(conn, [(e.id, seq, bytes([seq]) * 32)
+                                  for seq, e in enumerate(entries, start=7)])
+            assert [(e.id, e.seal_seq, e.seal_hash) for e in repo.sealed_in_order(conn)] == \
+                [(entries[0].id, 1, b"\x01" * 32)] + [(e.id, seq, bytes([seq]) * 32)
+                                                      for seq, e in enumerate(entries[1:], 8)]
+            assert repo.count_unsealed(conn) == 0

@@ -64,12 +64,49 @@ class TestReplaceOrInsert:
             ("OTNEW", None, None)
 
 
+def accept(ctx, conn, token, step, drift, now, *, confirming):
+    """TokenRepository.accept with an audit entry that names the step it records."""
+    entry = ctx.audit.entry(at=now, institution_id=token.institution_id,
+                            event="code_verified", user_id=token.user_id, result="accepted",
+                            detail={"step": step})
+    return ctx.tokens.accept(conn, token, step, drift, now, confirming=confirming,
+                             audit_entry=entry)
+
+
+def recorded_steps(ctx, token) -> list[int]:
+    with ctx.db.read() as conn:
+        entries = ctx.audit.page(conn, token.institution_id, after_id=0, limit=100,
+                                 user_id=token.user_id)
+    return [e.detail["step"] for e in entries if e.event == "code_verified"]
+
+
 class TestAccept:
+    def test_the_audit_entry_is_written_only_with_an_accepted_step(self, ctx, rows, clock):
+        """accept writes its audit entry if and only if the step is used up."""
+        token = rows.make(ACTIVE)
+        with ctx.db.write() as conn:
+            assert accept(ctx, conn, token, 100, 0, clock.now(), confirming=False)
+            assert not accept(ctx, conn, token, 100, 0, clock.now(), confirming=False)
+            assert not accept(ctx, conn, token, 99, 0, clock.now(), confirming=False)
+            assert accept(ctx, conn, token, 101, 0, clock.now(), confirming=False)
+        assert recorded_steps(ctx, token) == [100, 101]
+
+    def test_one_statement_commits_step_and_entry_without_a_transaction(self, ctx, rows,
+                                                                        clock):
+        """Through read_then_write().write_one() (autocommit on PostgreSQL) both persist."""
+        token = rows.make(ACTIVE)
+        with ctx.db.read_then_write() as tx:
+            assert accept(ctx, tx.write_one(), token, 100, 0, clock.now(), confirming=False)
+            assert not accept(ctx, tx.write_one(), token, 100, 0, clock.now(),
+                              confirming=False)
+        assert rows.get().last_step == 100
+        assert recorded_steps(ctx, token) == [100]
+
     def test_a_later_step_is_used_up(self, ctx, rows, clock):
         """accept stores the step, resets failures and records the drift."""
         token = rows.make(ACTIVE, failures=4)
         with ctx.db.write() as conn:
-            assert ctx.tokens.accept(conn, token, 100, -1, clock.now(), confirming=False)
+            assert accept(ctx, conn, token, 100, -1, clock.now(), confirming=False)
         token = rows.get()
         assert (token.last_step, token.failures, token.drift) == (100, 0, -1)
 
@@ -77,14 +114,14 @@ class TestAccept:
         """Rule 2: the second UPDATE for one step matches no row."""
         token = rows.make(ACTIVE)
         with ctx.db.write() as conn:
-            assert ctx.tokens.accept(conn, token, 100, 0, clock.now(), confirming=False)
-            assert not ctx.tokens.accept(conn, token, 100, 0, clock.now(), confirming=False)
+            assert accept(ctx, conn, token, 100, 0, clock.now(), confirming=False)
+            assert not accept(ctx, conn, token, 100, 0, clock.now(), confirming=False)
 
     def test_an_earlier_step_is_refused(self, ctx, rows, clock):
         """Rule 2: nor any code of an earlier step."""
         token = rows.make(ACTIVE, last_step=100)
         with ctx.db.write() as conn:
-            assert not ctx.tokens.accept(conn, token, 99, 0, clock.now(), confirming=False)
+            assert not accept(ctx, conn, token, 99, 0, clock.now(), confirming=False)
         assert rows.get().last_step == 100
 
     def test_confirmation_makes_an_activated_token_active(self, ctx, rows, clock):
@@ -92,7 +129,7 @@ class TestAccept:
         token = rows.make(ACTIVE, state=S.ACTIVATED,
                           expires_at=clock.now() + timedelta(hours=1))
         with ctx.db.write() as conn:
-            assert ctx.tokens.accept(conn, token, 100, 0, clock.now(), confirming=True)
+            assert accept(ctx, conn, token, 100, 0, clock.now(), confirming=True)
         token = rows.get()
         assert (token.state, token.confirmed_at, token.expires_at) == \
             (S.ACTIVE, clock.now(), None)
@@ -101,14 +138,14 @@ class TestAccept:
         """An activated token past expires_at cannot be confirmed."""
         token = rows.make(ACTIVE, state=S.ACTIVATED, expires_at=clock.now())
         with ctx.db.write() as conn:
-            assert not ctx.tokens.accept(conn, token, 100, 0, clock.now(), confirming=True)
+            assert not accept(ctx, conn, token, 100, 0, clock.now(), confirming=True)
 
     def test_a_suspended_token_accepts_nothing(self, ctx, rows, clock):
         """The state is part of the WHERE clause."""
         token = rows.make(ACTIVE)
         rows.force(state=S.SUSPENDED)  # suspended after the token was read
         with ctx.db.write() as conn:
-            assert not ctx.tokens.accept(conn, token, 100, 0, clock.now(), confirming=False)
+            assert not accept(ctx, conn, token, 100, 0, clock.now(), confirming=False)
 
 
 class TestRecordFailure:

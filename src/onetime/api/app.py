@@ -36,6 +36,7 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
         yield
         if on_stop:
             on_stop()
+        await services.ctx.db.dispose_loop_connections()
 
     app = FastAPI(title="onetime OTP service", version=__version__,
                   description="One-time passwords for business internet banking (API v1).",

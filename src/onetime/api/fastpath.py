@@ -15,7 +15,7 @@ import re
 
 import orjson
 
-from onetime.api import documents, offload
+from onetime.api import documents
 from onetime.api.auth import authenticate
 from onetime.api.limits import DEFAULT_LIMIT
 from onetime.domain.tokens import TokenState
@@ -72,9 +72,9 @@ class VerificationFastPath:
             institution = authenticate(services, match.group(1),
                                        headers.get(b"authorization", b"").decode("latin-1"))
             client = scope.get("client")
-            return await offload.call(services.ctx.db, services.tokens.verify, institution,
-                                      match.group(2), data["code"], data["operation"],
-                                      source_ip=client[0] if client else None)
+            return await services.ctx.db.call(services.tokens.verify, institution, match.group(2),
+                                             data["code"], data["operation"],
+                                             source_ip=client[0] if client else None)
         except Exception:
             # Refused or failed before anything was written: the full app takes the
             # request again and answers it its own way (a problem document).

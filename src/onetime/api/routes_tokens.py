@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from onetime.api import documents, offload, schemas
+from onetime.api import documents, schemas
 from onetime.api.auth import institution, services, source_ip
 from onetime.api.problems import responses
 from onetime.api.responses import JSONResponse
@@ -55,8 +55,8 @@ def confirm(user_id: UserId, body: schemas.ConfirmRequest, inst: Inst, svc: Svc,
              summary="Verify a code for an operation")
 async def verify(user_id: UserId, body: schemas.VerifyRequest, inst: Inst, svc: Svc,
                  request: Request):
-    answer = await offload.call(svc.ctx.db, svc.tokens.verify, inst, user_id, body.code,
-                                body.operation, source_ip=source_ip(request))
+    answer = await svc.ctx.db.call(svc.tokens.verify, inst, user_id, body.code,
+                                  body.operation, source_ip=source_ip(request))
     if answer.state.value == "suspended":
         request.app.state.kick_outbox()
     return JSONResponse(documents.verification(answer))

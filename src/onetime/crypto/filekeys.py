@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -54,12 +56,15 @@ _Stamp = tuple[int, int, int, int]
 class _KeyFile:
     """The parsed contents of a key file; its repr shows ids, never keys."""
 
-    __slots__ = ("active", "keys", "mac_root")
+    __slots__ = ("active", "keys", "mac_root", "macs")
 
     def __init__(self, active: str, keys: Mapping[str, bytes], mac_root: bytes) -> None:
         self.active = active
         self.keys = dict(keys)
         self.mac_root = mac_root
+        # A keyed HMAC per purpose, derived from this mac_root: a reload makes a new
+        # _KeyFile, so a key derived from another file's mac_root is never used.
+        self.macs: dict[str, hmac.HMAC] = {}
 
     def __repr__(self) -> str:
         return f"_KeyFile(active={self.active!r}, keys={sorted(self.keys)!r})"
@@ -203,15 +208,21 @@ class FileKeyProvider(KeyProvider):
         """
         if not purpose:
             raise ValueError("a MAC needs a purpose")
-        key = HKDF(
-            algorithm=hashes.SHA256(),
-            length=32,
-            salt=None,
-            info=_MAC_INFO_PREFIX + purpose.encode("utf-8"),
-        ).derive(self._contents.mac_root)
-        mac = hmac.HMAC(key, hashes.SHA256())
+        contents = self._contents  # read once: a reload in another thread replaces it whole
+        keyed = contents.macs.get(purpose)
+        if keyed is None:
+            # Keyed once per purpose: the sealer MACs every audit entry, and deriving the
+            # key each time cost it more than the HMAC itself.
+            key = HKDF(
+                algorithm=hashes.SHA256(),
+                length=32,
+                salt=None,
+                info=_MAC_INFO_PREFIX + purpose.encode("utf-8"),
+            ).derive(contents.mac_root)
+            keyed = contents.macs[purpose] = hmac.new(key, digestmod=hashlib.sha256)
+        mac = keyed.copy()  # the standard library's HMAC, OpenSSL underneath: same bytes
         mac.update(data)
-        return mac.finalize()
+        return mac.digest()
 
     def _key(self, key_id: str) -> bytes:
         key = self._contents.keys.get(key_id)

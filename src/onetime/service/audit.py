@@ -9,14 +9,14 @@ cannot re-forge the chain after editing it.
 A chain alone cannot show that its newest entries were cut off. So each sealing
 round also writes the head (seal_seq, seal_hash) to an anchor file beside the key
 file, outside the database; `verify_chain` checks that the database still holds it.
+
+Which process seals, and how often: sealing.py.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-import logging
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,45 +25,53 @@ from onetime.service.context import Context
 from onetime.storage.audit import AuditEntry
 
 GENESIS = b"\x00" * 32
+# The name of the lock that elects one sealer among all processes (Database.exclusive).
+ELECTION = "audit-sealer"
 # Small batches: on SQLite the write that stores them holds up every verification.
-SEAL_BATCH = 500
+SEAL_BATCH = 200
 # Bounds the retries when other sealers keep moving the chain head first.
 SEAL_RETRIES = 100
 
 
 def chain_mac(ctx: Context, previous: bytes, seq: int, entry: AuditEntry) -> bytes:
-    return ctx.keyring.mac("audit-chain", previous + seq.to_bytes(8, "big") + entry.canonical())
+    return link_mac(ctx, previous, seq, entry.canonical())
+
+
+def link_mac(ctx: Context, previous: bytes, seq: int, canonical: bytes) -> bytes:
+    """The seal of the entry whose `canonical()` bytes are given, at `seq` after `previous`."""
+    return ctx.keyring.mac("audit-chain", previous + seq.to_bytes(8, "big") + canonical)
 
 
 def seal_pending(ctx: Context, limit: int = 50_000) -> int:
-    """Seal committed entries; returns how many. Only one sealer writes at a time.
+    """Seal committed entries if elected; returns how many. Only one sealer writes at a time."""
+    with ctx.db.exclusive(ELECTION) as elected:
+        # Another process is sealing: computing the same MACs only to discard them would
+        # take CPU (and the GIL) from this process's requests.
+        return seal_elected(ctx, limit) if elected else 0
+
+
+def seal_elected(ctx: Context, limit: int = 50_000) -> int:
+    """Seal committed entries; returns how many. The caller holds the ELECTION.
 
     A batch is read and its MACs computed outside the write transaction, which then only
     checks that the chain head is still the one the batch was chained on (else another
     sealer went first, and the batch is chained again from the new head) and stores the
     seals: on SQLite that transaction stops every verification while it lasts.
     """
-    with ctx.db.exclusive("audit-sealer") as elected:
-        # Another process is sealing: computing the same MACs only to discard them would
-        # take CPU (and the GIL) from this process's requests.
-        return _seal(ctx, limit) if elected else 0
-
-
-def _seal(ctx: Context, limit: int) -> int:
     total = retries = 0
     sealed_head: tuple[int, bytes] | None = None
     while total < limit and retries < SEAL_RETRIES:
         with ctx.db.read() as conn:
             head = ctx.audit.chain_head(conn)
-            batch = ctx.audit.unsealed(conn, SEAL_BATCH)
+            batch = ctx.audit.unsealed_canonical(conn, SEAL_BATCH)
         if not batch:
             break
         seq, previous = head[0], head[1] or GENESIS
         seals = []
-        for entry in batch:
+        for entry_id, canonical in batch:
             seq += 1
-            previous = chain_mac(ctx, previous, seq, entry)
-            seals.append((entry.id, seq, previous))
+            previous = link_mac(ctx, previous, seq, canonical)
+            seals.append((entry_id, seq, previous))
         with ctx.db.write() as conn:
             if not ctx.audit.try_lock_sealer(conn):
                 return total
@@ -157,26 +165,3 @@ def verify_chain(ctx: Context, max_problems: int = 100) -> ChainReport:
             " changed: the newest entries were deleted")
     return report
 
-
-class Sealer:
-    """A background thread in each server process; the lock elects one at a time."""
-
-    def __init__(self, ctx: Context, interval: float = 1.0) -> None:
-        self.ctx, self.interval = ctx, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                seal_pending(self.ctx)
-            except Exception:  # a busy database must not kill the thread; next tick retries
-                logging.getLogger(__name__).warning("audit sealing failed; will retry",
-                                                    exc_info=True)

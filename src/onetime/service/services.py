@@ -1,18 +1,24 @@
-"""Builds the use cases for one process from its configuration."""
+"""Builds the use cases for one process from its configuration, and what runs beside them."""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
+import signal
+import threading
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 
 from onetime.config import Config
 from onetime.crypto import PRODUCTION_KDF, TEST_KDF, FileKeyProvider, KeyFileMissing, KeyRing
 from onetime.domain.clock import Clock, FileClock, SystemClock
 from onetime.mail import SmtpMailer
-from onetime.service.audit import Sealer
 from onetime.service.context import Context
 from onetime.service.imports import ImportService
 from onetime.service.institutions import InstitutionService
 from onetime.service.outbox import OutboxDispatcher
+from onetime.service.sealing import RENEW_SECONDS, Sealer, seal_while_elected
 from onetime.service.setup import SetupService
 from onetime.service.tokens import TokenService
 from onetime.storage.database import Database
@@ -83,3 +89,40 @@ class Background:
     def stop(self) -> None:
         self.sealer.stop()
         self.outbox.stop()
+
+
+def start_sealer_process(config: Config) -> BaseProcess:
+    """Start the dedicated audit sealer (see sealing.py) in a process of its own.
+
+    Spawned, not forked: a fork would copy the parent's connections and locks. Daemonic:
+    it is terminated when the process that started it exits.
+    """
+    process = multiprocessing.get_context("spawn").Process(
+        target=run_sealer_process, args=(config, config.sealer_interval, os.getpid()),
+        name="onetime-audit-sealer", daemon=True)
+    process.start()
+    return process
+
+
+def run_sealer_process(config: Config, interval: float, parent: int, *,
+                       renew: float = RENEW_SECONDS) -> None:
+    """The dedicated sealer process's body: its own context, sealing until its parent goes."""
+    # Ctrl-C reaches the whole process group; the server ends this process when it stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+    ctx = build_context(config)
+    stop = threading.Event()
+    threading.Thread(target=_stop_when_orphaned, args=(stop, parent), daemon=True).start()
+    try:
+        seal_while_elected(ctx, interval, stop, renew=renew)
+    finally:
+        ctx.db.dispose()
+
+
+def _stop_when_orphaned(stop: threading.Event, parent: int) -> None:
+    # A parent killed outright (SIGKILL) runs no exit handler to end its daemonic children:
+    # without this, the sealer would hold the election for a server that no longer exists.
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()

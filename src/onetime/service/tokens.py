@@ -200,13 +200,23 @@ class TokenService:
                 find_counter(_DECOY_SECRET, code, range(3), digits=len(code), algorithm="sha1")
             # Every answer writes from here on. The writes re-check in their WHERE clauses
             # what was read above; on SQLite only they hold the writer lock.
+
+            def fields(result: Result, **detail) -> dict:
+                return {"at": now, "institution_id": institution.id, "event": event,
+                        "user_id": user_id, "actor": f"user:{user_id}",
+                        "operation": op.value if op else None, "result": result.value,
+                        "source_ip": source_ip, "detail": detail or None}
+
+            # The common case first: one statement on PostgreSQL (see accept).
+            if match and not match.replay and self.ctx.tokens.accept(
+                    tx.write_one(), token, match.step, match.drift, now, confirming=confirming,
+                    audit_entry=self.ctx.audit.entry(**fields(Result.ACCEPTED,
+                                                              drift=match.drift))):
+                return Verification(Result.ACCEPTED, settings.max_failures, TokenState.ACTIVE)
             conn = tx.write()
 
             def audit(result: Result, **detail) -> None:
-                self.ctx.audit.append(
-                    conn, at=now, institution_id=institution.id, event=event, user_id=user_id,
-                    actor=f"user:{user_id}", operation=op.value if op else None,
-                    result=result.value, source_ip=source_ip, detail=detail or None)
+                self.ctx.audit.append(conn, **fields(result, **detail))
 
             if state == TokenState.SUSPENDED:
                 # Same answer for right and wrong codes; nothing counted or used up.
@@ -216,10 +226,6 @@ class TokenService:
                 audit(Result.NOT_ACTIVE)
                 return Verification(Result.NOT_ACTIVE, token.attempts_left(settings, now)
                                     if token else None, state)
-            if match and not match.replay and self.ctx.tokens.accept(
-                    conn, token, match.step, match.drift, now, confirming=confirming):
-                audit(Result.ACCEPTED, drift=match.drift)
-                return Verification(Result.ACCEPTED, settings.max_failures, TokenState.ACTIVE)
             # A wrong code, a replay, or a code whose step a concurrent request just used.
             replay = match is not None
             counted = self.ctx.tokens.record_failure(conn, token, settings.max_failures, now)

@@ -7,30 +7,31 @@ of processes. A rowcount of 0 means another request changed the token first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
 
 from onetime.domain.tokens import Token, TokenKind, TokenState
-from onetime.storage.schema import tokens
+from onetime.storage.audit import ENTRY_COLUMNS
+from onetime.storage.driver import DriverStatement, from_db
+from onetime.storage.schema import UTCDateTime, audit_log, tokens
 
 S = TokenState
 
 
+# A Token is read as exactly its fields, in order: the hot path's rows are plain tuples.
+TOKEN_COLUMNS = [tokens.c[f.name] for f in fields(Token)]
+_DATETIMES = frozenset(i for i, c in enumerate(TOKEN_COLUMNS)
+                       if isinstance(c.type, UTCDateTime))
+_STATE, _KIND = (TOKEN_COLUMNS.index(tokens.c.state), TOKEN_COLUMNS.index(tokens.c.kind))
+
+
 def _row_to_token(row) -> Token:
-    m = row._mapping
-    return Token(
-        id=m["id"], institution_id=m["institution_id"], user_id=m["user_id"],
-        serial=m["serial"], state=TokenState(m["state"]), kind=TokenKind(m["kind"]),
-        algorithm=m["algorithm"], digits=m["digits"], period=m["period"],
-        failures=m["failures"], last_step=m["last_step"], drift=m["drift"],
-        issued_at=m["issued_at"], expires_at=m["expires_at"], activated_at=m["activated_at"],
-        confirmed_at=m["confirmed_at"], suspended_at=m["suspended_at"],
-        revoked_at=m["revoked_at"], setup_available_at=m["setup_available_at"],
-        activation_attempts_left=m["activation_attempts_left"],
-        secret_key_id=m["secret_key_id"], secret_blob=m["secret_blob"], email=m["email"],
-    )
+    values = [from_db(v) if i in _DATETIMES else v for i, v in enumerate(row)]
+    values[_STATE], values[_KIND] = TokenState(values[_STATE]), TokenKind(values[_KIND])
+    return Token(*values)
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ class NewToken:
 # The verification hot path's statements are built once, with bound parameters:
 # building a statement costs more than running it, and a prebuilt one also keeps its
 # cache key, so SQLAlchemy finds the compiled SQL without recomputing anything.
-_GET = select(tokens).where(tokens.c.institution_id == bindparam("institution_id"),
-                            tokens.c.user_id == bindparam("user_id"))
+_GET = DriverStatement(select(*TOKEN_COLUMNS).where(
+    tokens.c.institution_id == bindparam("institution_id"),
+    tokens.c.user_id == bindparam("user_id")))
 
 
 def _accept_statement(*, confirming: bool):
@@ -79,11 +81,29 @@ def _accept_statement(*, confirming: bool):
     return update(tokens).where(*conditions).values(**values)
 
 
-_ACCEPT = _accept_statement(confirming=False)
-_ACCEPT_CONFIRMING = _accept_statement(confirming=True)
+def _accept_recorded_statement(*, confirming: bool):
+    """The accept UPDATE and its audit entry's INSERT as one PostgreSQL statement.
+
+    The entry is inserted for each row the UPDATE returns, so for an accepted step only,
+    and both commit together: one round trip, where UPDATE, INSERT, BEGIN and COMMIT
+    would be four. (SQLite allows no UPDATE in a WITH clause; there the two statements
+    share the caller's transaction.)
+    """
+    accepted = _accept_statement(confirming=confirming).returning(tokens.c.id).cte("accepted")
+    entry = select(*(bindparam(f"audit_{name}", type_=audit_log.c[name].type)
+                     for name in ENTRY_COLUMNS)).select_from(accepted)
+    return insert(audit_log).from_select(ENTRY_COLUMNS, entry)
+
+
+_ACCEPT = {confirming: DriverStatement(_accept_statement(confirming=confirming))
+           for confirming in (False, True)}
+_ACCEPT_RECORDED = {confirming: DriverStatement(_accept_recorded_statement(confirming=confirming))
+                    for confirming in (False, True)}
+_APPEND_ENTRY = DriverStatement(insert(audit_log).values(
+    {name: bindparam(name) for name in ENTRY_COLUMNS}))
 
 _reaches = tokens.c.failures + 1 >= bindparam("max_failures")
-_RECORD_FAILURE = update(tokens).where(
+_RECORD_FAILURE = DriverStatement(update(tokens).where(
     tokens.c.id == bindparam("token_id"), tokens.c.serial == bindparam("token_serial"),
     tokens.c.state == bindparam("read_state"),
 ).values(
@@ -93,16 +113,17 @@ _RECORD_FAILURE = update(tokens).where(
     # shifts it by the session's time zone.
     suspended_at=case((_reaches, bindparam("now", type_=tokens.c.suspended_at.type)),
                       else_=tokens.c.suspended_at),
-).returning(tokens.c.failures, tokens.c.state)
+).returning(tokens.c.failures, tokens.c.state))
 
 
 class TokenRepository:
     def get(self, conn: Connection, institution_id: int, user_id: str) -> Token | None:
-        row = conn.execute(_GET, {"institution_id": institution_id, "user_id": user_id}).first()
+        row = _GET.execute(conn, {"institution_id": institution_id,
+                                  "user_id": user_id}).fetchone()
         return _row_to_token(row) if row else None
 
     def by_id(self, conn: Connection, token_id: int) -> Token | None:
-        row = conn.execute(select(tokens).where(tokens.c.id == token_id)).first()
+        row = conn.execute(select(*TOKEN_COLUMNS).where(tokens.c.id == token_id)).first()
         return _row_to_token(row) if row else None
 
     def activation_key(self, conn: Connection, token_id: int, serial: str):
@@ -212,16 +233,23 @@ class TokenRepository:
         ).rowcount)
 
     def accept(self, conn: Connection, token: Token, step: int, drift: int, now: datetime,
-               *, confirming: bool) -> bool:
+               *, confirming: bool, audit_entry: Mapping) -> bool:
         """Use up `step`: only if it is later than the last accepted one (rule 2).
 
         Two requests with the same code race here; the database lets exactly one
-        UPDATE match `last_step < step`, the other sees rowcount 0.
+        UPDATE match `last_step < step`, the other sees rowcount 0. `audit_entry` (an
+        AuditRepository.entry) is written if and only if the step is accepted, atomically
+        with it: on PostgreSQL in the same statement, so `conn` may be in autocommit.
         """
-        statement = _ACCEPT_CONFIRMING if confirming else _ACCEPT
-        return bool(conn.execute(statement, {
-            "token_id": token.id, "token_serial": token.serial, "step": step,
-            "new_drift": drift, "now": now}).rowcount)
+        params = {"token_id": token.id, "token_serial": token.serial, "step": step,
+                  "new_drift": drift, "now": now}
+        if conn.dialect.name == "postgresql":
+            params.update({f"audit_{name}": audit_entry[name] for name in ENTRY_COLUMNS})
+            return _ACCEPT_RECORDED[confirming].execute(conn, params).rowcount == 1
+        if _ACCEPT[confirming].execute(conn, params).rowcount != 1:
+            return False
+        _APPEND_ENTRY.execute(conn, dict(audit_entry))
+        return True
 
     def record_failure(self, conn: Connection, token: Token, max_failures: int,
                        now: datetime) -> tuple[int, TokenState] | None:
@@ -232,9 +260,9 @@ class TokenRepository:
         Returns (failures, state) after the update, or None if the token was not
         in the state it was read in (suspended or replaced meanwhile).
         """
-        row = conn.execute(_RECORD_FAILURE, {
+        row = _RECORD_FAILURE.execute(conn, {
             "token_id": token.id, "token_serial": token.serial, "read_state": token.state.value,
-            "max_failures": max_failures, "now": now}).first()
+            "max_failures": max_failures, "now": now}).fetchone()
         return None if row is None else (row[0], TokenState(row[1]))
 
     def release(self, conn: Connection, institution_id: int, user_id: str) -> bool:

@@ -1,0 +1,127 @@
+"""`onetime serve` seals the audit trail in a process of its own, beside its workers.
+
+The workers' fallback sealer threads get ONETIME_SEAL_INTERVAL=1000, so within a test
+they never run a round: whatever is sealed, the dedicated process sealed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from onetime.service.audit import ELECTION, read_anchor, verify_chain
+from tests.e2e import servers
+
+DEADLINE = 30.0
+ENTRIES = 500
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def site(request, tmp_path):
+    if request.param == "postgresql" and (problem := servers.postgres_problem()):
+        if servers.REQUIRE_PG:
+            pytest.fail(f"PostgreSQL required but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL not available: {problem}")
+    with servers.site(request.param, tmp_path / "site") as s:
+        yield s
+
+
+def eventually(check: Callable[[], object], what: str, timeout: float = DEADLINE):
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+    return result
+
+
+def env_of(site: servers.Site) -> dict[str, str]:
+    return {**site.env, "ONETIME_SEAL_INTERVAL": "1000", "ONETIME_SEALER_INTERVAL": "0.05"}
+
+
+def append(site: servers.Site, count: int) -> None:
+    ctx = site.ctx
+    with ctx.db.write() as conn:
+        for n in range(count):
+            ctx.audit.append(conn, at=ctx.clock.now(), institution_id=site.institution.id,
+                             event="code_verified", user_id=f"user{n}", result="accepted")
+
+
+def unsealed(site: servers.Site) -> int:
+    with site.ctx.db.read() as conn:
+        return site.ctx.audit.count_unsealed(conn)
+
+
+def election_free(site: servers.Site) -> bool:
+    with site.ctx.db.exclusive(ELECTION) as elected:
+        return elected
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its exit status is left
+
+
+def sealer_pids(server: servers.Server) -> list[int]:
+    """The server's spawned children that are not its workers (nor multiprocessing's tracker)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended while we looked
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == server.process.pid and b"spawn_main" in cmdline and alive(int(entry.name)):
+            pids.append(int(entry.name))
+    workers = set(server.worker_pids())
+    return [pid for pid in pids if pid not in workers]
+
+
+def test_serve_seals_in_a_process_of_its_own_that_ends_with_the_server(site, tmp_path):
+    """Entries are sealed and anchored while the workers' threads sleep; SIGTERM ends it all."""
+    with servers.serve(env_of(site), tmp_path, workers=2) as [server]:
+        (sealer,) = sealer_pids(server)
+        append(site, ENTRIES)
+        eventually(lambda: unsealed(site) == 0, "every entry sealed")
+        assert not election_free(site)
+        server_ctx = replace(site.ctx, audit_anchor=site.dir / "audit-anchor.json")
+        report = verify_chain(server_ctx)
+        assert (report.ok, report.sealed) == (True, ENTRIES + 1)  # + institution_added
+        assert read_anchor(server_ctx, server_ctx.audit_anchor)[0] == ENTRIES + 1
+        # The server alone, not its group: it must end the sealer itself.
+        os.kill(server.process.pid, signal.SIGTERM)
+        server.process.wait(DEADLINE)
+        eventually(lambda: not alive(sealer), "the sealer process ended")
+        eventually(lambda: election_free(site), "the election released")
+
+
+def test_no_sealer_process_leaves_sealing_to_the_workers(site, tmp_path):
+    """With --no-sealer-process nothing but the workers runs, and nobody holds the election."""
+    with servers.serve(env_of(site), tmp_path, workers=1,
+                       extra_args=("--no-sealer-process",)) as [server]:
+        # The sealer would have been started before the server began listening.
+        assert sealer_pids(server) == []
+        assert election_free(site)
+
+
+def test_a_server_killed_outright_does_not_leave_its_sealer_behind(site, tmp_path):
+    """SIGKILL runs no exit handler; the orphaned sealer notices and ends, freeing the lock."""
+    with servers.serve(env_of(site), tmp_path, workers=1) as [server]:
+        (sealer,) = sealer_pids(server)
+        eventually(lambda: not election_free(site), "the sealer elected")
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(DEADLINE)
+        eventually(lambda: not alive(sealer), "the orphaned sealer ended")
+        eventually(lambda: election_free(site), "the election released")
