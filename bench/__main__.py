@@ -163,7 +163,8 @@ def main() -> int:
                 log(f"postgresql skipped: {problem}")
                 continue
             rows += bench_database(kind, root)
-        print_table(rows)
+        if rows:
+            print_table(rows)
         sys.stdout.flush()
         scale_rows = scale.run_all(root, log)
         if scale_rows:

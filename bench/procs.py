@@ -32,3 +32,18 @@ def peak_rss_mib(pid: int) -> float:
     except FileNotFoundError:
         pass
     return 0.0
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The processes of a process group: a server's supervisor, workers and sealer."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if int(fields[2]) == pgid:  # the fifth field of stat, pgrp
+                pids.append(int(entry))
+    return pids

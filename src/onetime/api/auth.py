@@ -19,10 +19,12 @@ async def institution(request: Request, service_id: str) -> Institution:
     """Raises InvalidApiKey for a missing, wrong or foreign key and for unknown service IDs.
 
     Async on purpose: a sync dependency costs a thread hop on every request, and this
-    one reads a cache that is refreshed from the database at most every 2 seconds.
+    one reads a cache that is refreshed from the database at most every 2 seconds,
+    through Database.call, so that refresh does not stop the event loop.
     """
-    return authenticate(request.app.state.services, service_id,
-                        request.headers.get("authorization", ""))
+    services = request.app.state.services
+    return await services.ctx.db.call(authenticate, services, service_id,
+                                      request.headers.get("authorization", ""))
 
 
 def authenticate(services: Services, service_id: str, authorization: str) -> Institution:

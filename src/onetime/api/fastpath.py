@@ -66,19 +66,24 @@ class VerificationFastPath:
         if not (isinstance(data, dict) and isinstance(data.get("code"), str)
                 and isinstance(data.get("operation"), str)):
             return None
-        services = self.services
         headers = dict(scope["headers"])
+        client = scope.get("client")
         try:
-            institution = authenticate(services, match.group(1),
-                                       headers.get(b"authorization", b"").decode("latin-1"))
-            client = scope.get("client")
-            return await services.ctx.db.call(services.tokens.verify, institution, match.group(2),
-                                             data["code"], data["operation"],
-                                             source_ip=client[0] if client else None)
+            return await self.services.ctx.db.call(
+                _verify_authenticated, self.services, match.group(1),
+                headers.get(b"authorization", b"").decode("latin-1"), match.group(2),
+                data["code"], data["operation"], client[0] if client else None)
         except Exception:
             # Refused or failed before anything was written: the full app takes the
             # request again and answers it its own way (a problem document).
             return None
+
+
+def _verify_authenticated(services: Services, service_id: str, authorization: str,
+                          user_id: str, code: str, operation: str, source_ip: str | None):
+    # One call through Database.call: the API-key check may read the database too.
+    institution = authenticate(services, service_id, authorization)
+    return services.tokens.verify(institution, user_id, code, operation, source_ip=source_ip)
 
 
 def _replay(messages, receive):

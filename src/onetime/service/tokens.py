@@ -1,7 +1,8 @@
 """The token use cases: issue, read, confirm, verify, release, revoke.
 
-Each is one transaction: the read, the conditional write and the audit entry
-commit together, so an accepted or counted code never lacks its audit entry.
+Each write and its audit entry commit together, so an accepted or counted code never
+lacks its audit entry. A verification reads the token first, outside the write: its
+conditional UPDATEs check again what the read saw (see Database.read_then_write).
 """
 
 from __future__ import annotations

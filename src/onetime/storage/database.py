@@ -1,4 +1,9 @@
-"""The database handle: one engine, transactions that take the write lock up front."""
+"""The database handle: the ways to a connection, and how each database is best used.
+
+SQLite: one engine; writers take the write lock up front (BEGIN IMMEDIATE, queued by a
+file lock). PostgreSQL: one engine for threads and the CLI, and for `call` from the event
+loop the same database over asyncio connections.
+"""
 
 from __future__ import annotations
 
