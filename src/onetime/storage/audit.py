@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select, text
 
+from onetime.storage.driver import DriverStatement
 from onetime.storage.schema import audit_log
 
 # Arbitrary constant naming the sealer's PostgreSQL advisory lock.
@@ -55,12 +56,13 @@ def _entry(row) -> AuditEntry:
                       seal_seq=m["seal_seq"], seal_hash=m["seal_hash"])
 
 
-# Built once (every verification appends): SQLAlchemy then finds the compiled INSERT in its
-# cache without rebuilding the statement. Inline: no RETURNING of the new id, nobody reads it.
-APPEND = insert(audit_log).inline()
 # The columns of an entry as written: everything but the id and the seal.
 ENTRY_COLUMNS = ("at", "institution_id", "event", "user_id", "actor", "operation",
                  "result", "source_ip", "detail")
+# Every verification appends one, so on the driver's cursor (see driver.py); no RETURNING
+# of the new id, nobody reads it.
+APPEND = DriverStatement(insert(audit_log).values(
+    {name: bindparam(name) for name in ENTRY_COLUMNS}))
 # One statement for a whole batch of seals: per-entry statements cost the sealer (and, on
 # SQLite, everyone waiting for the write lock it holds) more than the MACs do. Both leave
 # an entry that is already sealed as it is. PostgreSQL: three arrays, in binary (psycopg's
@@ -94,7 +96,7 @@ def _shared_detail(raw: str) -> dict:
 class AuditRepository:
     def append(self, conn: Connection, **fields) -> None:
         """Write one entry (the fields of `entry`) in the caller's transaction."""
-        conn.execute(APPEND, self.entry(**fields))
+        APPEND.execute(conn, self.entry(**fields))
 
     @staticmethod
     def entry(*, at: datetime, institution_id: int | None, event: str,

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
 
 from onetime.domain.tokens import Token, TokenKind, TokenState
-from onetime.storage.audit import ENTRY_COLUMNS
+from onetime.storage.audit import APPEND, ENTRY_COLUMNS
 from onetime.storage.driver import DriverStatement, from_db
 from onetime.storage.schema import UTCDateTime, audit_log, tokens
 
@@ -99,8 +99,6 @@ _ACCEPT = {confirming: DriverStatement(_accept_statement(confirming=confirming))
            for confirming in (False, True)}
 _ACCEPT_RECORDED = {confirming: DriverStatement(_accept_recorded_statement(confirming=confirming))
                     for confirming in (False, True)}
-_APPEND_ENTRY = DriverStatement(insert(audit_log).values(
-    {name: bindparam(name) for name in ENTRY_COLUMNS}))
 
 _reaches = tokens.c.failures + 1 >= bindparam("max_failures")
 _RECORD_FAILURE = DriverStatement(update(tokens).where(
@@ -248,7 +246,7 @@ class TokenRepository:
             return _ACCEPT_RECORDED[confirming].execute(conn, params).rowcount == 1
         if _ACCEPT[confirming].execute(conn, params).rowcount != 1:
             return False
-        _APPEND_ENTRY.execute(conn, dict(audit_entry))
+        APPEND.execute(conn, dict(audit_entry))
         return True
 
     def record_failure(self, conn: Connection, token: Token, max_failures: int,
