@@ -41,7 +41,7 @@ class Config:
             seal_interval=float(env.get("ONETIME_SEAL_INTERVAL", "1.0")),
             # Often, so each round's write (which on SQLite every verification waits for)
             # stores a small batch.
-            sealer_interval=float(env.get("ONETIME_SEALER_INTERVAL", "0.2")),
+            sealer_interval=float(env.get("ONETIME_SEALER_INTERVAL", "0.05")),
             audit_anchor=Path(env.get("ONETIME_AUDIT_ANCHOR", str(var / "audit-anchor.json"))),
             outbox_interval=float(env.get("ONETIME_OUTBOX_INTERVAL", "2.0")),
             demo=env.get("ONETIME_DEMO", "0") == "1",

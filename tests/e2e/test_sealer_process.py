@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from onetime.service.audit import ELECTION, read_anchor, verify_chain
+from onetime.service.services import SEALER_NICENESS
 from tests.e2e import servers
 
 DEADLINE = 30.0
@@ -71,6 +72,10 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has ended; only its exit status is left
 
 
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def sealer_pids(server: servers.Server) -> list[int]:
     """The server's spawned children that are not its workers (nor multiprocessing's tracker)."""
     pids = []
@@ -93,6 +98,8 @@ def test_serve_seals_in_a_process_of_its_own_that_ends_with_the_server(site, tmp
     """Entries are sealed and anchored while the workers' threads sleep; SIGTERM ends it all."""
     with servers.serve(env_of(site), tmp_path, workers=2) as [server]:
         (sealer,) = sealer_pids(server)
+        # Niced below the workers: sealing must not take the CPU from requests.
+        assert niceness(sealer) - niceness(server.worker_pids()[0]) == SEALER_NICENESS
         append(site, ENTRIES)
         eventually(lambda: unsealed(site) == 0, "every entry sealed")
         assert not election_free(site)

@@ -91,6 +91,9 @@ class Background:
         self.outbox.stop()
 
 
+SEALER_NICENESS = 10
+
+
 def start_sealer_process(config: Config) -> BaseProcess:
     """Start the dedicated audit sealer (see sealing.py) in a process of its own.
 
@@ -109,6 +112,9 @@ def run_sealer_process(config: Config, interval: float, parent: int, *,
     """The dedicated sealer process's body: its own context, sealing until its parent goes."""
     # Ctrl-C reaches the whole process group; the server ends this process when it stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Sealing can wait a few milliseconds; requests should not wait for it. Measured on
+    # PostgreSQL under load: p99 17-20 ms niced, 17-28 ms not.
+    os.nice(SEALER_NICENESS)
     logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
     ctx = build_context(config)
