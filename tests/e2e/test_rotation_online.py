@@ -26,16 +26,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("races")]
 TOKENS = 1_000  # enough that verifying them all outlasts the rotation
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def site(request, tmp_path):
-    if request.param == "postgresql" and (problem := servers.postgres_problem()):
-        if servers.REQUIRE_PG:
-            pytest.fail(f"PostgreSQL required but unreachable: {problem}")
-        pytest.skip(f"PostgreSQL not available: {problem}")
-    with servers.site(request.param, tmp_path / "site") as s:
-        yield s
-
-
 def test_rotation_rewraps_every_secret_while_codes_keep_verifying(site):
     """Every verification during and after the rotation is accepted; all secrets move."""
     loaded = load_active_tokens(site.ctx, site.institution, TOKENS)

@@ -8,38 +8,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-
-import pytest
 
 from onetime.service.audit import ELECTION, read_anchor, verify_chain
 from onetime.service.services import SEALER_NICENESS
 from tests.e2e import servers
+from tests.polling import eventually
 
 DEADLINE = 30.0
 ENTRIES = 500
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def site(request, tmp_path):
-    if request.param == "postgresql" and (problem := servers.postgres_problem()):
-        if servers.REQUIRE_PG:
-            pytest.fail(f"PostgreSQL required but unreachable: {problem}")
-        pytest.skip(f"PostgreSQL not available: {problem}")
-    with servers.site(request.param, tmp_path / "site") as s:
-        yield s
-
-
-def eventually(check: Callable[[], object], what: str, timeout: float = DEADLINE):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
-    return result
 
 
 def env_of(site: servers.Site) -> dict[str, str]:

@@ -10,8 +10,7 @@ import contextlib
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
@@ -23,18 +22,9 @@ from onetime.service.context import Context
 from onetime.service.sealing import seal_while_elected
 from onetime.service.services import start_sealer_process
 from onetime.storage.database import Database
+from tests.polling import eventually
 
 DEADLINE = 20.0  # seconds any awaited change may take before the test fails
-
-
-def eventually(check: Callable[[], object], what: str, timeout: float = DEADLINE):
-    """Poll `check` until it returns something true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.02)
-    return result
 
 
 def append(ctx: Context, count: int) -> None:

@@ -89,11 +89,16 @@ class TestCallFromTheEventLoop:
         """Two calls that each wait 0.3 s in the database finish together, on one thread."""
         db = Database(pg_database)
 
-        def slow():
+        def sleep(seconds: float):
             with db.read() as conn:
-                conn.execute(text("SELECT pg_sleep(0.3)"))
+                conn.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+
+        def slow():
+            sleep(0.3)
 
         async def main():
+            # Two connections opened first, so that only the sleeps are timed.
+            await asyncio.gather(db.call(sleep, 0), db.call(sleep, 0))
             started = time.monotonic()
             await asyncio.gather(db.call(slow), db.call(slow))
             elapsed = time.monotonic() - started
