@@ -286,6 +286,18 @@ class TestRelease:
         assert doc["attempts_left"] == 10
         assert doc["suspended_at"] is None
 
+    def test_release_before_confirmation_returns_to_activated(self, api):
+        """§7: a token suspended during its authentication confirmation goes back to
+        `activated`, not `active`."""
+        api.issue("taro")
+        api.set_up("taro")
+        for _ in range(10):
+            api.confirm("taro", "00000000")
+        assert api.get("taro").json()["state"] == "suspended"
+        doc = api.release("taro").json()
+        assert (doc["state"], doc["attempts_left"], doc["confirmed_at"]) == \
+            ("activated", 10, None)
+
     def test_release_is_audited_with_actor_and_reason(self, api):
         """token_released names who released it and why."""
         self._suspend(api)

@@ -22,6 +22,18 @@ class TestRelease:
         assert (doc.state, doc.attempts_left, doc.suspended_at) == ("active", 10, None)
         assert bank.token("taro").failures == 0
 
+    def test_a_token_suspended_during_confirmation_is_released_to_activated(self, bank):
+        """Never confirmed, so not active: the user finishes 認証確認 with a code."""
+        secret = bank.activated("taro")
+        for _ in range(10):
+            bank.confirm("taro", bank.wrong_code(secret))
+        assert bank.doc("taro").state == "suspended"
+        doc = bank.release("taro")
+        assert (doc.state, doc.attempts_left, doc.confirmed_at) == ("activated", 10, None)
+        assert bank.verify("taro", bank.code(secret)).result == "not_active"
+        assert bank.confirm("taro", bank.code(secret)).result == "accepted"
+        assert bank.doc("taro").state == "active"
+
     def test_the_user_signs_in_with_a_code_after_release(self, bank):
         """The right code is accepted again; a wrong one counts from 10."""
         secret = bank.suspended("taro")

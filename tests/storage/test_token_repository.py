@@ -240,11 +240,21 @@ class TestRelease:
     def test_suspended_becomes_active_with_failures_reset(self, ctx, rows, institution, clock):
         """suspended_at is null again and the count starts over."""
         rows.make(ACTIVE, state=S.SUSPENDED, failures=10,
-                   suspended_at=clock.now())
+                   suspended_at=clock.now(), confirmed_at=clock.now())
         with ctx.db.write() as conn:
             assert ctx.tokens.release(conn, institution.id, "taro")
         token = rows.get()
         assert (token.state, token.failures, token.suspended_at) == (S.ACTIVE, 0, None)
+
+    def test_suspended_before_confirmation_becomes_activated(self, ctx, rows, institution,
+                                                             clock):
+        """Never confirmed: back to activated, where the user confirms with a code."""
+        rows.make(ACTIVE, state=S.SUSPENDED, failures=10, suspended_at=clock.now(),
+                  confirmed_at=None)
+        with ctx.db.write() as conn:
+            assert ctx.tokens.release(conn, institution.id, "taro")
+        token = rows.get()
+        assert (token.state, token.failures, token.confirmed_at) == (S.ACTIVATED, 0, None)
 
     @pytest.mark.parametrize("state", [S.ISSUED, S.ACTIVE, S.REVOKED])
     def test_only_a_suspended_token_is_released(self, ctx, rows, institution, state):

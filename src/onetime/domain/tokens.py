@@ -50,6 +50,12 @@ COUNTS_ATTEMPTS = frozenset({TokenState.ACTIVATED, TokenState.ACTIVE, TokenState
 HOTP_LOOK_AHEAD = 10
 
 
+def state_after_release(confirmed: bool) -> TokenState:
+    """Release (rule 8) returns a token to where suspension found it: a token suspended
+    during its authentication confirmation was never confirmed, so it is `activated`."""
+    return TokenState.ACTIVE if confirmed else TokenState.ACTIVATED
+
+
 @dataclass(frozen=True)
 class Token:
     """A user's current token as stored (the secret stays encrypted here)."""

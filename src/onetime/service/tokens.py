@@ -251,7 +251,8 @@ class TokenService:
 
     def release(self, institution: Institution, user_id: str, *, actor: str, reason: str,
                 source_ip: str | None = None) -> TokenDocument:
-        """suspended → active (rule 8). Raises TokenNotSuspended."""
+        """suspended → active, or activated if never confirmed (rule 8). Raises
+        TokenNotSuspended."""
         values.user_id(user_id)
         now = self.ctx.clock.now()
         with self.ctx.db.write() as conn:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
 
-from onetime.domain.tokens import Token, TokenKind, TokenState
+from onetime.domain.tokens import Token, TokenKind, TokenState, state_after_release
 from onetime.storage.audit import APPEND, ENTRY_COLUMNS
 from onetime.storage.driver import DriverStatement, from_db
 from onetime.storage.schema import UTCDateTime, audit_log, tokens
@@ -264,12 +264,14 @@ class TokenRepository:
         return None if row is None else (row[0], TokenState(row[1]))
 
     def release(self, conn: Connection, institution_id: int, user_id: str) -> bool:
-        """suspended → active, failures reset."""
+        """suspended → active (or activated, if never confirmed), failures reset."""
+        released = case((tokens.c.confirmed_at.is_(None), state_after_release(False).value),
+                         else_=state_after_release(True).value)
         return bool(conn.execute(
             update(tokens).where(
                 tokens.c.institution_id == institution_id, tokens.c.user_id == user_id,
                 tokens.c.state == S.SUSPENDED,
-            ).values(state=S.ACTIVE, failures=0, suspended_at=None)
+            ).values(state=released, failures=0, suspended_at=None)
         ).rowcount)
 
     def revoke(self, conn: Connection, institution_id: int, user_id: str, now: datetime,
