@@ -47,6 +47,12 @@ def test_demo_prints_urls_and_key_and_serves_the_api(tmp_path):
                 time.sleep(0.2)
         assert answer.status_code == 200
         assert answer.json()["state"] == "issued"
+        # Every page the banner sends a newcomer to opens (the curl line needs its key).
+        pages = [url for line in banner.splitlines() if "curl" not in line
+                 for url in re.findall(r"http://127\.0\.0\.1:\d+/\S*", line)]
+        assert len(pages) >= 4, banner
+        for page in pages:
+            assert httpx.get(page, follow_redirects=True, timeout=5).status_code == 200, page
         deadline = time.monotonic() + 15
         mails = []
         while not mails and time.monotonic() < deadline:

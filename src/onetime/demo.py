@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
+from pathlib import Path
 
 from onetime.config import Config
 from onetime.domain.clock import SystemClock
@@ -87,16 +89,21 @@ def _seed_site(services: Services, institution, config: Config, base: str) -> st
     return "\n".join(lines)
 
 
+def _command(name: str) -> str:
+    """The command as it can be typed here: bare if on PATH, else from this environment."""
+    return name if shutil.which(name) else str(Path(sys.executable).with_name(name))
+
+
 def _banner(base: str, api_key: str, smtp_port: int, var, site: str) -> str:
     lines = [
         "",
         "onetime is running (demo, SQLite)",
-        f"  API            {base}/api/v1   (OpenAPI: {base}/docs)",
+        f"  API            {base}/docs   (API v1 paths: /api/v1/services/{DEMO_SERVICE_ID}/…)",
         f"  service ID     {DEMO_SERVICE_ID}  ({DEMO_NAME})",
         f"  API key        {api_key}",
         f"  SMTP sink      127.0.0.1:{smtp_port}  (mails kept in {var / 'mail'})",
         f"  token waiting  user {DEMO_TOKEN_USER}, activation password {DEMO_ACTIVATION_PASSWORD}",
-        f"    onetime-token setup --server {base} --service-id {DEMO_SERVICE_ID} "
+        f"    {_command('onetime-token')} setup --server {base} --service-id {DEMO_SERVICE_ID} "
         f"--user-id {DEMO_TOKEN_USER}",
         "",
         "  try:",
