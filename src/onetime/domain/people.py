@@ -20,6 +20,7 @@ from onetime.domain.site_errors import (
     ReasonRequired,
     SelfReleaseContactBranch,
     SelfReleaseNotPermitted,
+    SelfRevocationNotPermitted,
     UserNotFound,
     WeakPassword,
 )
@@ -125,12 +126,22 @@ def ensure_may_release(actor: SiteUser, target: SiteUser,
 
 
 def ensure_may_revoke(actor: SiteUser, target: SiteUser) -> None:
-    """Rule 9: a master or admin user revokes any token of the contract, their own included
-    (before a phone change, while the old phone still shows codes).
+    """Rule 9: a master or admin user revokes the token of another user of the contract.
+    Their own goes through another master or admin user, or the branch: revoking it from
+    the admin screens would leave them without the code that the screens ask for.
 
-    Raises NotPermitted or UserNotFound.
+    Raises NotPermitted (a general user), UserNotFound (another contract's user),
+    SelfRevocationNotPermitted.
     """
     _ensure_manager(actor, target)
+    if actor.id == target.id:
+        raise SelfRevocationNotPermitted("nobody revokes their own token on these screens")
+
+
+def ensure_manages_users(actor: SiteUser) -> None:
+    """管理 → 利用者管理 is for master and admin users. Raises NotPermitted."""
+    if not actor.manages_users:
+        raise NotPermitted("only master and admin users manage users")
 
 
 def may_release(actor: SiteUser, target: SiteUser, colleagues: Iterable[SiteUser]) -> bool:
@@ -141,9 +152,16 @@ def may_release(actor: SiteUser, target: SiteUser, colleagues: Iterable[SiteUser
     return True
 
 
+def may_revoke(actor: SiteUser, target: SiteUser) -> bool:
+    try:
+        ensure_may_revoke(actor, target)
+    except (NotPermitted, UserNotFound):
+        return False
+    return True
+
+
 def _ensure_manager(actor: SiteUser, target: SiteUser) -> None:
-    if not actor.manages_users:
-        raise NotPermitted("only master and admin users manage users")
+    ensure_manages_users(actor)
     if actor.contract_id != target.contract_id or actor.institution_id != target.institution_id:
         raise UserNotFound("no such user under this contract")
 

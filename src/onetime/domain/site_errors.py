@@ -100,6 +100,14 @@ class SelfReleaseContactBranch(SelfReleaseNotPermitted):
     title = "Please contact the branch"
 
 
+class SelfRevocationNotPermitted(NotPermitted):
+    """Nobody revokes their own token from the admin screens: another master or admin
+    user does, or the branch (a manager cannot lock themselves out by mistake)."""
+
+    code = "self_revocation_not_permitted"
+    title = "You cannot revoke your own token"
+
+
 class UserNotFound(OnetimeError):
     """No such user under this contract (also the answer for another contract's user)."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onetime.domain import people
+from onetime.domain.errors import TokenNotFound
 from onetime.domain.people import SiteUser
 from onetime.domain.site_errors import NoUserSelected, UserNotFound
 from onetime.domain.tokens import REVOCABLE, TokenState
@@ -48,7 +49,7 @@ class ManagementService:
     def release_list(self, institution: Institution, actor: Standing) -> list[UserRow]:
         """Everyone under the contract; only the suspended ones the actor may release
         can be picked."""
-        people.ensure_may_revoke(actor.user, actor.user)  # a manager at all
+        people.ensure_manages_users(actor.user)
         rows = []
         for user in actor.colleagues:
             token = self.tokens.get_token(institution, user.user_id)
@@ -58,13 +59,28 @@ class ManagementService:
         return rows
 
     def revoke_list(self, institution: Institution, actor: Standing) -> list[UserRow]:
-        people.ensure_may_revoke(actor.user, actor.user)
+        """Everyone under the contract; the actor's own token is never offered."""
+        people.ensure_manages_users(actor.user)
         rows = []
         for user in actor.colleagues:
             token = self.tokens.get_token(institution, user.user_id)
-            rows.append(UserRow(user, token, user.id == actor.user.id,
-                                token.state in REVOCABLE))
+            selectable = token.state in REVOCABLE and people.may_revoke(actor.user, user)
+            rows.append(UserRow(user, token, user.id == actor.user.id, selectable))
         return rows
+
+    def revocation_target(self, institution: Institution, actor: Standing,
+                          target_id: int | None) -> Outcome:
+        """The user and token the トークン失効確認 page names, before anything is revoked.
+
+        Raises NoUserSelected, UserNotFound, NotPermitted, SelfRevocationNotPermitted,
+        TokenNotFound (nothing to revoke).
+        """
+        target = self._target(institution, actor, target_id)
+        people.ensure_may_revoke(actor.user, target)
+        token = self.tokens.get_token(institution, target.user_id)
+        if token.state not in REVOCABLE:
+            raise TokenNotFound("the user has no token to revoke")
+        return Outcome(target, token)
 
     def release(self, institution: Institution, actor: Standing, target_id: int | None,
                 confirmation_password: str, *, source_ip: str | None = None) -> Outcome:
@@ -87,8 +103,9 @@ class ManagementService:
                source_ip: str | None = None) -> Outcome:
         """Rule 9: the confirmation password and the actor's own code, then 失効.
 
-        Raises NoUserSelected, UserNotFound, NotPermitted, the step-up's errors,
-        TokenNotFound. The result carries setup_available_at (rule 10).
+        Raises NoUserSelected, UserNotFound, NotPermitted, SelfRevocationNotPermitted
+        (checked before the step-up, so the actor's code is not used up), the step-up's
+        errors, TokenNotFound. The result carries setup_available_at (rule 10).
         """
         target = self._target(institution, actor, target_id)
         people.ensure_may_revoke(actor.user, target)
@@ -106,5 +123,5 @@ class ManagementService:
         for user in actor.colleagues:
             if user.id == target_id:
                 return user
-        people.ensure_may_revoke(actor.user, actor.user)  # a general user: NotPermitted first
+        people.ensure_manages_users(actor.user)  # a general user: NotPermitted first
         raise UserNotFound("no such user under this contract")

@@ -13,6 +13,7 @@ from onetime.domain.site_errors import (
     ReasonRequired,
     SelfReleaseContactBranch,
     SelfReleaseNotPermitted,
+    SelfRevocationNotPermitted,
     UserNotFound,
     WeakPassword,
 )
@@ -92,13 +93,25 @@ class TestSuspensionAdvice:
 class TestRevoke:
     """Rule 9: トークンの失効."""
 
-    def test_master_and_admin_revoke_anyone_of_the_contract(self):
+    def test_master_and_admin_revoke_anyone_else_of_the_contract(self):
         for actor in (MASTER, ADMIN):
             for target in WITH_ADMIN:
-                people.ensure_may_revoke(actor, target)
+                if target != actor:
+                    people.ensure_may_revoke(actor, target)
 
-    def test_master_revokes_their_own_token_before_a_phone_change(self):
-        people.ensure_may_revoke(MASTER, MASTER)
+    def test_nobody_revokes_their_own_token_from_the_admin_screens(self):
+        """Another master or admin user does it, or the branch (issue 10, point 13)."""
+        for actor in (MASTER, ADMIN):
+            with pytest.raises(SelfRevocationNotPermitted) as raised:
+                people.ensure_may_revoke(actor, actor)
+            assert raised.value.code == "self_revocation_not_permitted"
+
+    def test_may_revoke_answers_without_raising(self):
+        assert people.may_revoke(ADMIN, MASTER)
+        assert people.may_revoke(MASTER, GENERAL)
+        assert not people.may_revoke(MASTER, MASTER)
+        assert not people.may_revoke(GENERAL, ADMIN)
+        assert not people.may_revoke(ADMIN, STRANGER)
 
     def test_general_user_revokes_nothing(self):
         with pytest.raises(NotPermitted):

@@ -3,8 +3,9 @@
 1 the branch enables OTP (認証開始申込); 2 login and トークン発行, the mail reaches the
 sink; 3 初期設定 through the token app's library; 4 認証確認; 5 a transfer with
 step-up; 6 ten wrong codes suspend the master user; 7 the admin user releases;
-8 the master user revokes their own token with their own code; 9 the embargo time
-is shown; 10 once the clock passes it, setup works again.
+8 the admin user revokes the master user's token with the admin's own code, after a
+page that names the master user (nobody revokes their own token on these screens);
+9 the embargo time is shown; 10 once the clock passes it, setup works again.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def test_the_manuals_journey(served, new_page, shoot):
     # 7. The admin user (with their own token) releases the master user.
     admin = new_page()
     log_in(admin, ADMIN[0], ADMIN[1])
-    issue_and_confirm(admin, served, ADMIN[0], "admin@example.jp", "1357")
+    _mail, admin_token = issue_and_confirm(admin, served, ADMIN[0], "admin@example.jp",
+                                           "1357")
     admin.get_by_role("link", name="管理").click()
     heading(admin, "業務選択")
     admin.get_by_role("link", name="利用者管理").click()
@@ -153,25 +155,32 @@ def test_the_manuals_journey(served, new_page, shoot):
     shoot(admin, "07b-release-result")
     served.mail("master@example.jp", "解除")
 
-    # 8. The master user revokes their own token (before a phone change), with their code.
+    # 8. Before the master user's phone change, the admin user revokes the master's token:
+    #    pick the user, a page that names them, the admin's password and code, 失効.
     served.advance(60)
-    master.get_by_role("link", name="管理").click()
-    master.get_by_role("link", name="利用者管理").click()
-    master.get_by_role("link", name="トークンの失効").click()
-    heading(master, "トークン失効")
-    master.get_by_role("radio", name="デモ 太郎").check()
-    master.get_by_label("確認用パスワード").fill(MASTER[2])
-    master.get_by_label("ワンタイムパスワード").fill(served.code(token))
+    admin.get_by_role("link", name="作業内容選択").click()
+    admin.get_by_role("link", name="トークンの失効").click()
+    heading(admin, "トークン失効")
+    expect(admin.get_by_role("radio", name="デモ 花子")).to_have_count(0)  # not oneself
+    admin.get_by_role("radio", name="デモ 太郎").check()
+    admin.get_by_role("button", name="次へ").click()
+    heading(admin, "トークン失効確認")
+    expect(admin.locator("#target-name")).to_have_text("デモ 太郎")
+    expect(admin.locator("#target-user-id")).to_have_text("demo-master")
+    expect(admin.locator("#revoke-effect")).to_contain_text("失効すると")
+    admin.get_by_label("確認用パスワード").fill(ADMIN[2])
+    admin.get_by_label("ワンタイムパスワード").fill(served.code(admin_token))
+    shoot(admin, "08-revocation-confirm", docs="revocation-confirm.png")
     revoked_at = served.now()
-    master.get_by_role("button", name="失効").click()
-    heading(master, "トークン失効結果")
+    admin.get_by_role("button", name="失効").click()
+    heading(admin, "トークン失効結果")
 
     # 9. The result says when setup reopens: about 30 minutes later (rule 10).
     opens = revoked_at + timedelta(minutes=30)
     opens_text = f"{opens.astimezone(TOKYO):%Y年%-m月%-d日 %-H:%M}"
-    expect(master.locator("#setup-available-at")).to_have_text(opens_text)
-    expect(master.locator("#embargo-note")).to_contain_text("約30分")
-    shoot(master, "08-revocation-result", docs="revocation-result.png")
+    expect(admin.locator("#setup-available-at")).to_have_text(opens_text)
+    expect(admin.locator("#embargo-note")).to_contain_text("約30分")
+    shoot(admin, "08-revocation-result", docs="revocation-result.png")
     served.mail("master@example.jp", "失効")
     # The next screen is トークン発行, which shows the embargo and refuses to issue.
     master.goto("/top")

@@ -78,3 +78,12 @@ def page_token(client: TestClient, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code, response.text[:500])
     return csrf_of(response.text)
+
+
+def refused(client: TestClient, response, form: str) -> str:
+    """A refused form (Post/Redirect/Get): 303 back to `form`, whose page shows why."""
+    assert response.status_code == 303, (response.status_code, response.text[:500])
+    assert response.headers["location"] == form
+    page = client.get(form)
+    assert page.status_code == 200, (form, page.status_code, page.text[:500])
+    return page.text

@@ -12,7 +12,7 @@ from onetime.domain.errors import OnetimeError
 from onetime.setup.protocol import Client
 from onetime.web.i18n import en, ja
 from tests.web.conftest import activate, code
-from tests.web.routes.conftest import build, csrf_of, log_in, page_token
+from tests.web.routes.conftest import build, csrf_of, log_in, page_token, refused
 
 
 def set_up_app(world, user, activation_password: str) -> bytes:
@@ -42,7 +42,7 @@ class TestCustomerJourney:
         # Before the app's setup, a code cannot confirm anything.
         early = client.post("/confirmation", data={"csrf_token": csrf_of(page.text),
                                                    "code": "12345678"})
-        assert "アプリの初期設定が完了していません" in early.text
+        assert "アプリの初期設定が完了していません" in refused(client, early, "/confirmation")
         secret = set_up_app(world, world.general, "4829")
         done = client.post("/confirmation", data={"csrf_token": csrf_of(page.text),
                                                   "code": code(secret, clock)})
@@ -70,24 +70,27 @@ class TestCustomerJourney:
     def test_issuance_errors_keep_the_address(self, client):
         log_in(client, "demo-general")
         token = page_token(client, "/issuance")
-        page = client.post("/issuance", data={"csrf_token": token, "action": "issue",
-                                              "email": "g@example.jp",
-                                              "activation_password": "1234",
-                                              "activation_password_again": "1235"})
-        assert page.status_code == 400
-        assert "利用開始パスワードが一致しません" in page.text
-        assert 'value="g@example.jp"' in page.text
-        page = client.post("/issuance", data={"csrf_token": token, "action": "issue",
-                                              "email": "not-an-address",
-                                              "activation_password": "12",
-                                              "activation_password_again": "12"})
-        assert "送付先メールアドレスの形式が正しくありません" in page.text
+        response = client.post("/issuance", data={"csrf_token": token, "action": "issue",
+                                                  "email": "g@example.jp",
+                                                  "activation_password": "1234",
+                                                  "activation_password_again": "1235"})
+        page = refused(client, response, "/issuance")
+        assert "利用開始パスワードが一致しません" in page
+        assert 'value="g@example.jp"' in page
+        assert "1234" not in page
+        assert "1235" not in page
+        response = client.post("/issuance", data={"csrf_token": token, "action": "issue",
+                                                  "email": "not-an-address",
+                                                  "activation_password": "12",
+                                                  "activation_password_again": "12"})
+        assert "送付先メールアドレスの形式が正しくありません" in refused(client, response,
+                                                                 "/issuance")
 
     def test_skip_needs_an_issued_token(self, client, world):
         log_in(client, "demo-general")
         token = page_token(client, "/issuance")
-        page = client.post("/issuance", data={"csrf_token": token, "action": "skip"})
-        assert "トークン発行を省略できません" in page.text
+        response = client.post("/issuance", data={"csrf_token": token, "action": "skip"})
+        assert "トークン発行を省略できません" in refused(client, response, "/issuance")
         world.site.tokens.issue_token(world.institution, "demo-general", "g@example.jp", "1234")
         response = client.post("/issuance", data={"csrf_token": token, "action": "skip"})
         assert response.headers["location"] == "/confirmation"
@@ -123,7 +126,7 @@ class TestManagementScreens:
         assert "停止解除" in release
         revoke = client.get("/manage/revoke").text
         assert "トークン失効" in revoke
-        assert 'name="code"' in revoke  # 確認用パスワード and ワンタイムパスワード
+        assert "次へ" in revoke  # 確認用パスワード and ワンタイムパスワード on the next page
 
     def test_suspended_master_without_admin_is_told_to_contact_the_branch(self, client, world,
                                                                           clock):
@@ -139,17 +142,20 @@ class TestManagementScreens:
         activate(world, world.master, clock)
         log_in(client, "demo-master")
         token = page_token(client, "/manage/release")
-        page = client.post("/manage/release", data={"csrf_token": token,
-                                                    "confirmation_password": "Master-conf1"})
-        assert page.status_code == 400
-        assert "対象の利用者を選択してください" in page.text
+        response = client.post("/manage/release", data={
+            "csrf_token": token, "confirmation_password": "Master-conf1"})
+        assert "対象の利用者を選択してください" in refused(client, response, "/manage/release")
 
     def test_revocation_result_says_when_setup_reopens(self, client, world, clock):
         secret = activate(world, world.master, clock)
         activate(world, world.general, clock)
         log_in(client, "demo-master")
         token = page_token(client, "/manage/revoke")
-        response = client.post("/manage/revoke", data={
+        chosen = client.post("/manage/revoke", data={"csrf_token": token,
+                                                     "target": str(world.general.id)})
+        assert chosen.headers["location"] == "/manage/revoke/confirm"
+        client.get("/manage/revoke/confirm")
+        response = client.post("/manage/revoke/confirm", data={
             "csrf_token": token, "target": str(world.general.id),
             "confirmation_password": "Master-conf1", "code": code(secret, clock)})
         assert response.headers["location"] == "/manage/revoke/result"
@@ -158,6 +164,61 @@ class TestManagementScreens:
         assert "初期設定を行えるようになるまで約30分かかります" in result
         assert "2026年11月26日 10:32" in result  # revoked at 10:02 Tokyo
 
+    def test_revocation_asks_for_confirmation_naming_the_user(self, client, world, clock):
+        activate(world, world.master, clock)
+        activate(world, world.general, clock)
+        log_in(client, "demo-master")
+        listing = client.get("/manage/revoke").text
+        assert 'name="confirmation_password"' not in listing  # asked on the next page
+        chosen = client.post("/manage/revoke", data={"csrf_token": csrf_of(listing),
+                                                     "target": str(world.general.id)})
+        assert chosen.status_code == 303
+        assert chosen.headers["location"] == "/manage/revoke/confirm"
+        page = client.get("/manage/revoke/confirm").text
+        assert "トークン失効確認" in page
+        assert "デモ 次郎" in page  # the user's name
+        assert "demo-general" in page  # and user ID
+        assert "失効すると" in page  # what will happen
+        assert "20時50分から8時10分" in page  # rule 10, before; the time itself after
+        assert 'name="confirmation_password"' in page
+        assert 'name="code"' in page
+        assert f'name="target" value="{world.general.id}"' in page
+        assert world.site.tokens.get_token(world.institution, "demo-general").state == "active"
+
+    def test_own_token_is_not_offered_and_a_forged_post_is_refused(self, client, world,
+                                                                    clock):
+        secret = activate(world, world.master, clock)
+        activate(world, world.admin, clock)
+        log_in(client, "demo-master")
+        listing = client.get("/manage/revoke").text
+        assert f'value="{world.master.id}"' not in listing
+        assert f'value="{world.admin.id}"' in listing
+        assert "ご自身のトークンは失効できません" in listing
+        token = csrf_of(listing)
+        for form, data in (("/manage/revoke", {}),
+                           ("/manage/revoke/confirm", {"confirmation_password": "Master-conf1",
+                                                       "code": code(secret, clock)})):
+            response = client.post(form, data={"csrf_token": token,
+                                               "target": str(world.master.id), **data})
+            page = refused(client, response, "/manage/revoke")
+            assert "ご自身のトークンは失効できません" in page, form
+            assert "当組合窓口" in page
+        assert world.site.tokens.get_token(world.institution, "demo-master").state == "active"
+
+    def test_a_forged_release_of_oneself_is_refused(self, client, world, clock):
+        from tests.web.conftest import suspend
+        secret = activate(world, world.admin, clock)
+        activate(world, world.master, clock)
+        suspend(world, world.admin, secret, clock)
+        log_in(client, "demo-admin")
+        listing = client.get("/manage/release").text
+        assert f'value="{world.admin.id}"' not in listing
+        response = client.post("/manage/release", data={
+            "csrf_token": csrf_of(listing), "target": str(world.admin.id),
+            "confirmation_password": "Admin-conf1"})
+        assert "ご自身の利用停止解除はできません" in refused(client, response, "/manage/release")
+        assert world.site.tokens.get_token(world.institution, "demo-admin").state == "suspended"
+
 
 class TestTransferScreens:
     def test_input_errors_are_explained(self, client, world, clock):
@@ -165,12 +226,41 @@ class TestTransferScreens:
         log_in(client, "demo-master")
         token = page_token(client, "/transfer")
         accounts = world.site.transfers.accounts(world.master)
-        page = client.post("/transfer", data={
+        response = client.post("/transfer", data={
             "csrf_token": token, "from_account": str(accounts[0].id), "bank_code": "12",
             "branch_code": "001", "account_type": "ordinary", "account_number": "1",
             "holder_name": "ｱ", "amount": "100"})
-        assert page.status_code == 400
-        assert "金融機関コードは半角数字4桁で入力してください" in page.text
+        page = refused(client, response, "/transfer")
+        assert "金融機関コードは半角数字4桁で入力してください" in page
+        assert 'value="12"' in page  # the fields are kept
+        assert 'value="ｱ"' in page
+
+    def test_a_wrong_code_comes_back_to_the_confirmation(self, client, world, clock):
+        from tests.web.conftest import wrong
+        secret = activate(world, world.master, clock)
+        log_in(client, "demo-master")
+        token = page_token(client, "/transfer")
+        accounts = world.site.transfers.accounts(world.master)
+        client.post("/transfer", data={
+            "csrf_token": token, "from_account": str(accounts[0].id), "bank_code": "0009",
+            "branch_code": "001", "account_type": "ordinary", "account_number": "7654321",
+            "holder_name": "ｽｽﾞｷ", "amount": "30000"})
+        confirm = client.get("/transfer/confirm").text
+        request_id = confirm.split('name="request_id" value="')[1].split('"')[0]
+        bad = wrong(code(secret, clock))
+        response = client.post("/transfer/confirm", data={
+            "csrf_token": token, "request_id": request_id,
+            "confirmation_password": "Master-conf1", "code": bad})
+        page = refused(client, response, "/transfer/confirm")
+        assert "あと9回" in page
+        assert "三井住友" in page  # the same pending transfer
+        assert bad not in page
+        assert "Master-conf1" not in page
+        assert "あと9回" not in client.get("/transfer/confirm").text  # shown once
+        stale = client.post("/transfer/confirm", data={
+            "csrf_token": token, "request_id": "not-the-pending-one",
+            "confirmation_password": "Master-conf1", "code": code(secret, clock)})
+        assert "既に実行済みか、有効期限が切れています" in refused(client, stale, "/transfer")
 
     def test_confirmation_screen_and_result(self, client, world, clock):
         secret = activate(world, world.master, clock)
@@ -209,14 +299,24 @@ class TestBranchConsole:
         page = client.get(f"/branch/contracts/{world.contract.id}")
         assert "発行リセット" in page.text
         token = csrf_of(page.text)
-        refused = client.post(f"/branch/users/{world.general.id}/reset",
-                              data={"csrf_token": token, "reason": ""})
-        assert refused.status_code == 400
-        assert "理由を入力してください" in refused.text
+        response = client.post(f"/branch/users/{world.general.id}/reset",
+                               data={"csrf_token": token, "reason": " "})
+        assert "理由を入力してください" in refused(client, response,
+                                                 f"/branch/contracts/{world.contract.id}")
         done = client.post(f"/branch/users/{world.general.id}/reset",
                            data={"csrf_token": token, "reason": "メール未着"})
         assert done.status_code == 303
         assert "トークン発行をリセットしました" in client.get(done.headers["location"]).text
+
+    def test_refused_branch_actions_come_back_to_the_contract(self, client, world):
+        log_in(client, "branch01", branch=True)
+        token = page_token(client, f"/branch/contracts/{world.contract.id}")
+        form = f"/branch/contracts/{world.contract.id}"
+        response = client.post(f"{form}/otp", data={"csrf_token": token, "reason": "再申込"})
+        assert "このご契約先は認証開始申込済です" in refused(client, response, form)
+        response = client.post(f"/branch/users/{world.general.id}/release",
+                               data={"csrf_token": token, "reason": "電話で依頼"})
+        assert "利用停止中ではありません" in refused(client, response, form)
 
     def test_customers_cannot_use_the_console(self, client):
         log_in(client, "branch01", "Master-pass1", branch=True)
@@ -264,4 +364,5 @@ class TestCatalogue:
         assert '<html lang="en">' in page.text
         assert "Login password" in page.text
         response = log_in(client, "nobody-here", "x")
-        assert "The login ID or login password is incorrect." in response.text
+        assert "The login ID or login password is incorrect." in refused(client, response,
+                                                                          "/login")

@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute
 
 from onetime.domain.people import Role
 from tests.web.conftest import activate
-from tests.web.routes.conftest import build, csrf_of, log_in, page_token
+from tests.web.routes.conftest import build, csrf_of, log_in, page_token, refused
 
 CSRF_MESSAGE = "画面の有効期限が切れたか、不正な画面遷移です"
 
@@ -178,12 +178,11 @@ class TestLogin:
         for login_id in ("demo-master", "nobody-here"):
             client = web.client()
             response = log_in(client, login_id, "Wrong-pass1")
-            pages.append((response.status_code,
-                          response.text.replace(csrf_of(response.text), "")
-                          .replace(login_id, "")))
+            page = refused(client, response, "/login")
+            pages.append((response.status_code, response.headers["location"],
+                          page.replace(csrf_of(page), "").replace(login_id, "")))
         assert pages[0] == pages[1]
-        assert pages[0][0] == 401
-        assert "ログインIDまたはログインパスワードが正しくありません" in pages[0][1]
+        assert "ログインIDまたはログインパスワードが正しくありません" in pages[0][2]
 
     def test_throttled_alike_for_known_and_unknown_ids(self, web):
         texts = []
@@ -191,10 +190,9 @@ class TestLogin:
             client = web.client()
             for _ in range(5):
                 log_in(client, login_id, "Wrong-pass1")
-            response = log_in(client, login_id, "Admin-pass1")
-            assert response.status_code == 429
-            texts.append(response.text.replace(csrf_of(response.text), "")
-                         .replace(login_id, ""))
+            page = refused(client, log_in(client, login_id, "Admin-pass1"), "/login")
+            assert "しばらくの間ログインできません" in page
+            texts.append(page.replace(csrf_of(page), "").replace(login_id, ""))
         assert texts[0] == texts[1]
 
     def test_lang_switch_never_redirects_off_site(self, client):
@@ -211,3 +209,89 @@ class TestLogin:
         assert response.status_code == 403
         assert "権限がありません" in response.text
         assert world.general.role == Role.GENERAL
+
+
+class TestRefusedForms:
+    """Post/Redirect/Get: a refused form is a 303 to the form, which shows why once."""
+
+    def test_a_wrong_login_keeps_the_login_id_and_never_the_password(self, client):
+        response = log_in(client, "demo-master", "Wrong-pass7")
+        assert response.headers["location"] == "/login"  # no message in the URL
+        page = refused(client, response, "/login")
+        assert "ログインIDまたはログインパスワードが正しくありません" in page
+        assert 'value="demo-master"' in page
+        assert "Wrong-pass7" not in page
+        assert "Wrong-pass7" not in response.headers.get("set-cookie", "")
+
+    def test_the_message_is_shown_once(self, client):
+        refused(client, log_in(client, "demo-master", "Wrong-pass1"), "/login")
+        again = client.get("/login").text
+        assert "正しくありません" not in again
+        assert 'value="demo-master"' not in again
+
+    def test_branch_login(self, client):
+        response = log_in(client, "branch01", "Wrong-pass1", branch=True)
+        page = refused(client, response, "/branch/login")
+        assert "ログインIDまたはログインパスワードが正しくありません" in page
+        assert 'value="branch01"' in page
+
+    def test_the_refusal_of_one_login_page_is_not_shown_on_the_other(self, client):
+        response = log_in(client, "branch01", "Wrong-pass1", branch=True)
+        assert "正しくありません" not in client.get("/login").text
+        assert response.headers["location"] == "/branch/login"
+
+    def test_a_tampered_or_foreign_refusal_cookie_shows_nothing(self, web):
+        client = web.client()
+        log_in(client, "demo-master", "Wrong-pass1")
+        cookie = next(c for c in client.cookies.jar if "refusal" in c.name)
+        payload, _, mac = cookie.value.partition(".")
+        forged = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + mac
+        _replace_cookie(client, cookie, forged)
+        assert "正しくありません" not in client.get("/login").text
+        # Another browser (another anonymous CSRF token) cannot replay this one's.
+        other = web.client()
+        other.get("/login")
+        _replace_cookie(other, cookie, cookie.value)
+        assert "正しくありません" not in other.get("/login").text
+        # The genuine cookie does show it: the two checks above are not vacuous.
+        _replace_cookie(client, cookie, cookie.value)
+        assert "正しくありません" in client.get("/login").text
+
+    def test_the_refusal_cookie_is_short_lived(self, client, clock):
+        log_in(client, "demo-master", "Wrong-pass1")
+        clock.advance(timedelta(minutes=2))
+        assert "正しくありません" not in client.get("/login").text
+        log_in(client, "demo-master", "Wrong-pass1")
+        clock.advance(timedelta(seconds=30))
+        assert "正しくありません" in client.get("/login").text
+
+    def test_no_secret_is_kept_in_the_session(self, client, world, clock):
+        from onetime.service.web_sessions import session_id
+        from onetime.storage.sessions import SessionRepository
+        from tests.web.conftest import code, wrong
+        secret = activate(world, world.master, clock)
+        activate(world, world.general, clock)
+        log_in(client, "demo-master")
+        token = page_token(client, "/manage/revoke")
+        client.post("/manage/revoke", data={"csrf_token": token,
+                                            "target": str(world.general.id)})
+        bad = wrong(code(secret, clock))
+        response = client.post("/manage/revoke/confirm", data={
+            "csrf_token": token, "target": str(world.general.id),
+            "confirmation_password": "Secret-conf9", "code": bad})
+        assert response.status_code == 303
+        cookie = client.cookies["__Host-onetime_session"]
+        with world.site.ctx.db.read() as conn:
+            row = SessionRepository().get(conn, session_id(cookie))
+        assert row.data.get("refusal"), row.data  # the refusal waits in the session
+        assert "Secret-conf9" not in str(row.data)
+        assert bad not in str(row.data)
+        page = refused(client, response, "/manage/revoke/confirm")
+        assert "確認用パスワードが正しくありません" in page
+
+
+def _replace_cookie(client, cookie, value: str) -> None:
+    for held in list(client.cookies.jar):
+        if held.name == cookie.name:
+            client.cookies.jar.clear(held.domain, held.path, held.name)
+    client.cookies.set(cookie.name, value, domain=cookie.domain, path=cookie.path)

@@ -7,12 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from onetime.domain.errors import TokenNotFound
 from onetime.domain.site_errors import (
     CodeRejected,
     NotPermitted,
     NoUserSelected,
     SelfReleaseContactBranch,
     SelfReleaseNotPermitted,
+    SelfRevocationNotPermitted,
     UserNotFound,
     WrongConfirmationPassword,
 )
@@ -108,15 +110,60 @@ class TestRelease:
 
 
 class TestRevoke:
-    def test_master_revokes_own_token_with_own_code(self, world, clock):
-        secret = activate(world, world.master, clock)
+    def test_admin_revokes_the_masters_token_with_own_code(self, world, clock):
+        activate(world, world.master, clock)
+        secret = activate(world, world.admin, clock)
         revoked_at = clock.now()
-        outcome = world.site.management.revoke(world.institution, standing(world, world.master),
-                                               world.master.id, world.confirmation(world.master),
+        outcome = world.site.management.revoke(world.institution, standing(world, world.admin),
+                                               world.master.id, world.confirmation(world.admin),
                                                code(secret, clock))
         assert outcome.token.state == "revoked"
-        # Rule 10: 10:01 Tokyo → about 30 minutes later.
+        # Rule 10: 10:02 Tokyo → about 30 minutes later.
         assert outcome.token.setup_available_at == revoked_at + timedelta(minutes=30)
+
+    def test_nobody_revokes_their_own_token(self, world, clock):
+        """The branch, or another master or admin user, does it (issue 10, point 13)."""
+        for user in (world.master, world.admin):
+            secret = activate(world, user, clock)
+            with pytest.raises(SelfRevocationNotPermitted):
+                world.site.management.revoke(world.institution, standing(world, user),
+                                             user.id, world.confirmation(user),
+                                             code(secret, clock))
+            assert state(world, user) == "active"
+        with world.site.ctx.db.read() as conn:
+            entries = world.site.ctx.audit.page(conn, world.institution.id, after_id=0,
+                                                limit=100, event="code_verified")
+        assert entries == []  # refused before the step-up: no code used up or counted
+
+    def test_the_revoke_list_does_not_offer_oneself(self, world, clock):
+        for user in (world.master, world.admin, world.general):
+            activate(world, user, clock)
+        rows = world.site.management.revoke_list(world.institution,
+                                                 standing(world, world.master))
+        assert [r.user.login_id for r in rows if r.selectable] == ["demo-admin",
+                                                                    "demo-general"]
+        assert [r.user.login_id for r in rows if r.is_self] == ["demo-master"]
+
+    def test_the_confirmation_names_the_user(self, world, clock):
+        activate(world, world.general, clock)
+        pending = world.site.management.revocation_target(
+            world.institution, standing(world, world.admin), world.general.id)
+        assert pending.target == world.general
+        assert pending.token.state == "active"
+        assert state(world, world.general) == "active"  # asking revokes nothing
+
+    def test_the_confirmation_refuses_what_cannot_be_revoked(self, world, clock):
+        activate(world, world.master, clock)
+        me = standing(world, world.master)
+        with pytest.raises(SelfRevocationNotPermitted):
+            world.site.management.revocation_target(world.institution, me, world.master.id)
+        with pytest.raises(TokenNotFound):  # demo-general has no token
+            world.site.management.revocation_target(world.institution, me, world.general.id)
+        with pytest.raises(NoUserSelected):
+            world.site.management.revocation_target(world.institution, me, None)
+        with pytest.raises(UserNotFound):
+            world.site.management.revocation_target(world.institution, me,
+                                                    world.solo_general.id)
 
     def test_admin_revokes_a_general_users_token(self, world, clock):
         activate(world, world.general, clock)
@@ -138,8 +185,10 @@ class TestRevoke:
 
     def test_the_code_is_verified_for_token_management(self, world, clock):
         secret = activate(world, world.master, clock)
+        world.site.tokens.issue_token(world.institution, world.general.user_id,
+                                      "g@example.jp", "1234")
         world.site.management.revoke(world.institution, standing(world, world.master),
-                                     world.master.id, world.confirmation(world.master),
+                                     world.general.id, world.confirmation(world.master),
                                      code(secret, clock))
         with world.site.ctx.db.read() as conn:
             entries = world.site.ctx.audit.page(conn, world.institution.id, after_id=0,

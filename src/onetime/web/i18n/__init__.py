@@ -34,14 +34,20 @@ class Translator:
         return text.format(**params) if params else text
 
     def error(self, error: OnetimeError | str) -> str:
-        code = error if isinstance(error, str) else error.code
+        if isinstance(error, str):
+            return self.message(error)
+        return self.message(error.code, attempts_left=getattr(error, "attempts_left", None),
+                            available_at=getattr(error, "available_at", None))
+
+    def message(self, code: str, *, attempts_left: int | None = None,
+                available_at: datetime | None = None) -> str:
+        """The catalogue's message for an error `code`, filled in with what it names."""
         text = self.errors.get(code) or self.errors["error"]
         params: dict[str, object] = {}
-        if isinstance(error, OnetimeError):
-            if hasattr(error, "attempts_left"):
-                params["attempts_left"] = error.attempts_left
-            if hasattr(error, "available_at"):
-                params["at"] = self.datetime(error.available_at)
+        if attempts_left is not None:
+            params["attempts_left"] = attempts_left
+        if available_at is not None:
+            params["at"] = self.datetime(available_at)
         try:
             return text.format(**params)
         except (KeyError, IndexError):

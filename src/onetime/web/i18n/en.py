@@ -105,8 +105,24 @@ LABELS = {
     "release.result_title": "Suspension release result",
     "release.done": "The one-time password suspension of this user has been released.",
     "revoke.title": "Token revocation",
-    "revoke.lead": "Select the user, check the details, enter your confirmation password and "
-                   "your one-time password, then press Revoke.",
+    "revoke.lead": "Select the user and press Next. The next screen names the user before "
+                   "anything is revoked.",
+    "revoke.choose": "Next",
+    "revoke.self": "You cannot revoke your own token",
+    "revoke.none": "No user has a token that can be revoked.",
+    "revoke.confirm_title": "Confirm token revocation",
+    "revoke.confirm_lead": "The token of this user will be revoked. Check the details, enter "
+                           "your confirmation password and your one-time password, then press "
+                           "Revoke.",
+    "revoke.confirm_lead_password": "The token of this user will be revoked. Check the "
+                                    "details, enter your confirmation password, then press "
+                                    "Revoke.",
+    "revoke.effect": "Once revoked, {name}'s token no longer gives one-time passwords. {name} "
+                     "deletes the revoked token from the token app, logs in, and issues and "
+                     "sets up a new token.",
+    "revoke.reopens": "Setup opens about {minutes} minutes after the revocation (a revocation "
+                      "between {night_start} and {night_end} opens at {night_end}). The next "
+                      "screen shows the exact time.",
     "revoke.submit": "Revoke",
     "revoke.phone_change": "Before changing smartphones or deleting the app, revoke the token.",
     "revoke.no_admin": "If your contract has no admin user and the master user changed phones "
@@ -201,6 +217,8 @@ ERRORS = {
     "nothing_to_skip": "No token has been issued, so issuance cannot be skipped.",
     "activation_password_mismatch": "The two activation passwords differ.",
     "not_permitted": "You are not permitted to do this.",
+    "self_revocation_not_permitted": "You cannot revoke your own token. Ask another master "
+                                     "or admin user, or the branch.",
     "self_release_not_permitted": "You cannot release your own suspension. Ask an admin user.",
     "self_release_contact_branch": "You cannot release your own suspension. As your contract "
                                    "has no admin user, please contact your branch.",

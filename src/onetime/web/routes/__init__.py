@@ -6,11 +6,12 @@ import dataclasses
 from typing import Any
 
 from fastapi import Request
+from starlette.responses import RedirectResponse
 
 from onetime.domain.errors import OnetimeError
-from onetime.domain.site_errors import OtpSuspended
 from onetime.service.site_users import Standing
 from onetime.web.deps import Customer, Staff, site
+from onetime.web.refusals import Refusal
 from onetime.web.render import translator
 
 
@@ -30,9 +31,22 @@ def take(request: Request, who: Customer | Staff, key: str) -> Any:
     return value
 
 
-def explain(request: Request, error: OnetimeError, standing: Standing | None = None) -> str:
-    """The message for a failed form; a suspension says who can release it (rule 8)."""
-    t = translator(request)
-    if isinstance(error, OtpSuspended) and standing is not None:
-        return t("suspended." + standing.advice.value)
-    return t.error(error)
+def refuse(request: Request, who: Customer | Staff, form: str, error: OnetimeError,
+           **values: str) -> RedirectResponse:
+    """Post/Redirect/Get: keep why the form was refused (and its non-secret `values`) in
+    the session, and send the browser back to the form's GET URL `form`."""
+    remember(request, who, refusal=Refusal.of(form, error, values).to_dict())
+    return RedirectResponse(form, status_code=303)
+
+
+def refusal(request: Request, who: Customer | Staff) -> Refusal | None:
+    """The refusal of the form on this page, taken from the session (shown once).
+    Another page's refusal is dropped too: it is stale once the user went elsewhere."""
+    kept = Refusal.from_dict(take(request, who, "refusal"))
+    return kept if kept is not None and kept.form == request.url.path else None
+
+
+def explain(request: Request, kept: Refusal | None, standing: Standing | None = None
+            ) -> str | None:
+    """The message of a refused form; a suspension says who can release it (rule 8)."""
+    return kept.message(translator(request), standing) if kept is not None else None

@@ -9,6 +9,7 @@ from onetime.domain.site_errors import LoginFailed, LoginThrottled
 from onetime.web import http
 from onetime.web.deps import anonymous_form, any_form, customer, customer_form, institution, site
 from onetime.web.i18n import LANGUAGES
+from onetime.web.refusals import anonymous_refusal, forget_anonymous, refuse_anonymous
 from onetime.web.render import render, translator
 
 router = APIRouter()
@@ -34,7 +35,11 @@ def login_page(request: Request, expired: str | None = None, bye: str | None = N
         pass
     t = translator(request)
     flash = t("login.expired") if expired else t("login.logged_out") if bye else None
-    return render(request, "login.html", flash=flash, login_id="")
+    kept = anonymous_refusal(request)
+    response = render(request, "login.html", flash=flash,
+                      error=kept.message(t) if kept else None,
+                      login_id=kept.values.get("login_id", "") if kept else "")
+    return forget_anonymous(response, request)
 
 
 @router.post("/login")
@@ -45,10 +50,8 @@ def login(request: Request, form: dict[str, str] = Depends(anonymous_form)):
                                                 form.get("password", ""),
                                                 source_ip=http.source_ip(request))
     except (LoginFailed, LoginThrottled) as exc:
-        status = 429 if isinstance(exc, LoginThrottled) else 401
-        return render(request, "login.html", status=status,
-                      error=translator(request).error(exc),
-                      login_id=form.get("login_id", "")[:64])
+        return refuse_anonymous(request, "/login", exc,
+                                {"login_id": form.get("login_id", "")[:64]})
     token, _row = site(request).sessions.create("customer", inst.id, user.id)
     standing = site(request).users.standing(inst, user.id)
     response = RedirectResponse("/issuance" if standing.needs_issuance else "/top",

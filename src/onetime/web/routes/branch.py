@@ -9,8 +9,9 @@ from onetime.domain.errors import OnetimeError
 from onetime.domain.site_errors import LoginFailed, LoginThrottled
 from onetime.web import http
 from onetime.web.deps import Staff, anonymous_form, institution, site, staff, staff_form
+from onetime.web.refusals import anonymous_refusal, forget_anonymous, refuse_anonymous
 from onetime.web.render import render, translator
-from onetime.web.routes import remember, take
+from onetime.web.routes import explain, refusal, refuse, remember, take
 
 router = APIRouter(prefix="/branch")
 ACTIONS = ("release", "revoke", "reset")
@@ -24,8 +25,13 @@ def login_page(request: Request, expired: str | None = None):
         return RedirectResponse("/branch", status_code=303)
     except http.LoginRequired:
         pass
-    flash = translator(request)("login.expired") if expired else None
-    return render(request, "login.html", area="branch", flash=flash, login_id="")
+    t = translator(request)
+    kept = anonymous_refusal(request)
+    response = render(request, "login.html", area="branch",
+                      flash=t("login.expired") if expired else None,
+                      error=kept.message(t) if kept else None,
+                      login_id=kept.values.get("login_id", "") if kept else "")
+    return forget_anonymous(response, request)
 
 
 @router.post("/login")
@@ -36,10 +42,8 @@ def login(request: Request, form: dict[str, str] = Depends(anonymous_form)):
                                                    form.get("password", ""),
                                                    source_ip=http.source_ip(request))
     except (LoginFailed, LoginThrottled) as exc:
-        return render(request, "login.html", area="branch",
-                      status=429 if isinstance(exc, LoginThrottled) else 401,
-                      error=translator(request).error(exc),
-                      login_id=form.get("login_id", "")[:64])
+        return refuse_anonymous(request, "/branch/login", exc,
+                                {"login_id": form.get("login_id", "")[:64]})
     token, _row = site(request).sessions.create("branch", inst.id, person.id)
     response = RedirectResponse("/branch", status_code=303)
     http.set_cookie(response, request, http.BRANCH_COOKIE, token)
@@ -61,17 +65,18 @@ def home(request: Request, q: str | None = None, who: Staff = Depends(staff)):
                   staff=who.staff, query=q or "", result=result)
 
 
-def _contract_page(request: Request, who: Staff, contract_id: int, *,
-                   error: str | None = None, status: int = 200):
-    view = site(request).branch.contract_view(who.institution, contract_id)
-    flash = take(request, who, "flash")
-    return render(request, "branch_contract.html", area="branch", status=status,
-                  csrf=who.csrf, staff=who.staff, view=view, error=error, flash=flash)
+def _contract_url(contract_id: int) -> str:
+    return f"/branch/contracts/{contract_id}"
 
 
 @router.get("/contracts/{contract_id}")
 def contract(request: Request, contract_id: int, who: Staff = Depends(staff)):
-    return _contract_page(request, who, contract_id)
+    view = site(request).branch.contract_view(who.institution, contract_id)
+    flash = take(request, who, "flash")
+    kept = refusal(request, who)
+    return render(request, "branch_contract.html", area="branch", csrf=who.csrf,
+                  staff=who.staff, view=view, error=explain(request, kept), flash=flash,
+                  kept=kept.values if kept else {})
 
 
 @router.post("/contracts/{contract_id}/otp")
@@ -82,10 +87,10 @@ def enable_otp(request: Request, contract_id: int, who: Staff = Depends(staff),
                                         form.get("reason", ""),
                                         source_ip=http.source_ip(request))
     except OnetimeError as exc:
-        return _contract_page(request, who, contract_id, status=400,
-                              error=translator(request).error(exc))
+        return refuse(request, who, _contract_url(contract_id), exc,
+                      **{"enable-reason": form.get("reason", "")})
     remember(request, who, flash=translator(request)("branch.done.enable"))
-    return RedirectResponse(f"/branch/contracts/{contract_id}", status_code=303)
+    return RedirectResponse(_contract_url(contract_id), status_code=303)
 
 
 @router.post("/users/{site_user_id}/{action}")
@@ -109,6 +114,7 @@ def act(request: Request, site_user_id: int, action: str, who: Staff = Depends(s
             branch.reset_issuance(who.institution, who.staff, user.id, reason, source_ip=ip)
             flash = t("branch.done.reset", name=user.name)
     except OnetimeError as exc:
-        return _contract_page(request, who, user.contract_id, status=400, error=t.error(exc))
+        return refuse(request, who, _contract_url(user.contract_id), exc,
+                      **{f"reason-{action}-{user.id}": reason})
     remember(request, who, flash=flash)
-    return RedirectResponse(f"/branch/contracts/{user.contract_id}", status_code=303)
+    return RedirectResponse(_contract_url(user.contract_id), status_code=303)

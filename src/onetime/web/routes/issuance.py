@@ -19,8 +19,8 @@ from onetime.domain.tokens import TokenState
 from onetime.domain.verification import Result
 from onetime.web import http
 from onetime.web.deps import Customer, customer, customer_form, site
-from onetime.web.render import render, translator
-from onetime.web.routes import explain, remember
+from onetime.web.render import render
+from onetime.web.routes import explain, refusal, refuse, remember
 
 router = APIRouter()
 WAITING = (TokenState.ISSUED, TokenState.ACTIVATED)
@@ -30,17 +30,14 @@ WAITING = (TokenState.ISSUED, TokenState.ACTIVATED)
 def issuance_page(request: Request, who: Customer = Depends(customer)):
     if not who.standing.needs_issuance:
         raise http.Redirect("/top")
-    return _issuance(request, who)
-
-
-def _issuance(request: Request, who: Customer, *, error: str | None = None, email: str = "",
-              status: int = 200):
     token = who.standing.token
     now = site(request).ctx.clock.now()
     embargo_at = (token.setup_available_at if token.state == TokenState.REVOKED
                   and token.setup_available_at and now < token.setup_available_at else None)
-    return render(request, "issuance.html", status=status, csrf=who.csrf, me=who.standing,
-                  error=error, email=email, embargo_at=embargo_at,
+    kept = refusal(request, who)
+    email = kept.values.get("email", "") if kept else ""
+    return render(request, "issuance.html", csrf=who.csrf, me=who.standing,
+                  error=explain(request, kept), email=email, embargo_at=embargo_at,
                   pending_state=token.state.value if token.state in WAITING else None,
                   sender_domain=who.institution.mail_sender.rpartition("@")[2])
 
@@ -66,8 +63,7 @@ def issue(request: Request, who: Customer = Depends(customer),
                                          password, actor=standing.user.actor,
                                          source_ip=http.source_ip(request))
     except OnetimeError as exc:
-        return _issuance(request, who, error=translator(request).error(exc), email=email,
-                         status=400)
+        return refuse(request, who, "/issuance", exc, email=email)
     site(request).kick()  # the issuance mail
     remember(request, who, mail_sent=True)
     return RedirectResponse("/confirmation", status_code=303)
@@ -76,8 +72,10 @@ def issue(request: Request, who: Customer = Depends(customer),
 @router.get("/confirmation")
 def confirmation_page(request: Request, who: Customer = Depends(customer)):
     _gate(who)
+    kept = refusal(request, who)
     return render(request, "confirmation.html", csrf=who.csrf, me=who.standing,
-                  mail_sent=bool(who.session.data.get("mail_sent")))
+                  error=explain(request, kept, who.standing),
+                  mail_sent=not kept and bool(who.session.data.get("mail_sent")))
 
 
 def _gate(who: Customer) -> None:
@@ -105,7 +103,6 @@ def confirm(request: Request, who: Customer = Depends(customer),
         if answer.result == Result.NOT_ACTIVE:
             raise SetupNotFinished("the app is not set up yet")
     except OnetimeError as exc:
-        return render(request, "confirmation.html", status=400, csrf=who.csrf,
-                      me=standing, error=explain(request, exc, standing), mail_sent=False)
+        return refuse(request, who, "/confirmation", exc)
     remember(request, who, mail_sent=None, flash="confirmation.done")
     return RedirectResponse("/top", status_code=303)

@@ -1,4 +1,7 @@
-"""管理 → 利用者管理 → 作業内容選択: 利用停止解除 and トークンの失効 (rules 8-10)."""
+"""管理 → 利用者管理 → 作業内容選択: 利用停止解除 and トークンの失効 (rules 8-10).
+
+Who may act on whom (never on oneself) is decided in domain/people.py.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,13 @@ from starlette.responses import RedirectResponse
 
 from onetime.domain.errors import OnetimeError
 from onetime.domain.people import has_admin
-from onetime.domain.site_errors import NotPermitted
+from onetime.domain.site_errors import NotPermitted, NoUserSelected
 from onetime.domain.stepup import Requirement
 from onetime.domain.values import Operation
 from onetime.web import http
 from onetime.web.deps import Customer, customer, customer_form, manager, site
 from onetime.web.render import render, translator
-from onetime.web.routes import explain, remember
+from onetime.web.routes import explain, refusal, refuse, remember
 
 router = APIRouter(prefix="/manage")
 
@@ -40,20 +43,16 @@ def tasks(request: Request, who: Customer = Depends(manager)):
 # -- ワンタイムパスワードの利用停止解除 ---------------------------------------------
 
 
-def _release_page(request: Request, who: Customer, *, error: str | None = None,
-                  selected: int | None = None, status: int = 200):
+@router.get("/release")
+def release_list(request: Request, who: Customer = Depends(manager)):
     rows = site(request).management.release_list(who.institution, who.standing)
     # The manual's release screen asks for the confirmation password only.
     need = Requirement(Operation.USER_MANAGEMENT, confirmation_password=True, code=False)
-    return render(request, "release_list.html", status=status, csrf=who.csrf,
-                  me=who.standing, rows=rows, need=need, error=error, selected=selected,
-                  any_selectable=any(r.selectable for r in rows),
-                  self_note=translator(request)("release.self"))
-
-
-@router.get("/release")
-def release_list(request: Request, who: Customer = Depends(manager)):
-    return _release_page(request, who)
+    kept = refusal(request, who)
+    return render(request, "release_list.html", csrf=who.csrf, me=who.standing, rows=rows,
+                  need=need, error=explain(request, kept, who.standing),
+                  selected=_int(kept.values.get("target")) if kept else None,
+                  any_selectable=any(r.selectable for r in rows))
 
 
 @router.post("/release")
@@ -65,8 +64,7 @@ def release(request: Request, who: Customer = Depends(manager),
             who.institution, who.standing, target, form.get("confirmation_password", ""),
             source_ip=http.source_ip(request))
     except OnetimeError as exc:
-        return _release_page(request, who, error=translator(request).error(exc),
-                             selected=target, status=400)
+        return refuse(request, who, "/manage/release", exc, target=form.get("target", ""))
     remember(request, who, release_result={
         "login_id": outcome.target.login_id, "name": outcome.target.name,
         "state": outcome.token.state.value, "at": site(request).ctx.clock.now().isoformat()})
@@ -82,37 +80,68 @@ def release_result(request: Request, who: Customer = Depends(any_stage_manager))
                   result={**result, "at": datetime.fromisoformat(result["at"])})
 
 
-# -- トークンの失効 -----------------------------------------------------------------
-
-
-def _revoke_page(request: Request, who: Customer, *, error: str | None = None,
-                 selected: int | None = None, status: int = 200):
-    rows = site(request).management.revoke_list(who.institution, who.standing)
-    need = site(request).stepup.requirement(who.institution, who.standing.contract,
-                                            Operation.TOKEN_MANAGEMENT)
-    return render(request, "revoke_list.html", status=status, csrf=who.csrf,
-                  me=who.standing, rows=rows, need=need, error=error, selected=selected,
-                  self_note="", no_admin=not has_admin(who.standing.colleagues))
+# -- トークンの失効: pick the user → トークン失効確認 (names them) → 失効 → result -------
 
 
 @router.get("/revoke")
 def revoke_list(request: Request, who: Customer = Depends(manager)):
-    return _revoke_page(request, who)
+    rows = site(request).management.revoke_list(who.institution, who.standing)
+    kept = refusal(request, who)
+    return render(request, "revoke_list.html", csrf=who.csrf, me=who.standing, rows=rows,
+                  error=explain(request, kept, who.standing),
+                  selected=_int(kept.values.get("target")) if kept else None,
+                  any_selectable=any(r.selectable for r in rows),
+                  no_admin=not has_admin(who.standing.colleagues))
 
 
 @router.post("/revoke")
+def choose_revocation(request: Request, who: Customer = Depends(manager),
+                      form: dict[str, str] = Depends(customer_form)):
+    """次へ: the chosen user waits in the session for the confirmation page."""
+    try:
+        pending = site(request).management.revocation_target(
+            who.institution, who.standing, _int(form.get("target")))
+    except OnetimeError as exc:
+        return refuse(request, who, "/manage/revoke", exc, target=form.get("target", ""))
+    remember(request, who, revoke_target=pending.target.id)
+    return RedirectResponse("/manage/revoke/confirm", status_code=303)
+
+
+@router.get("/revoke/confirm")
+def revoke_confirm_page(request: Request, who: Customer = Depends(manager)):
+    try:
+        pending = site(request).management.revocation_target(
+            who.institution, who.standing, who.session.data.get("revoke_target"))
+    except OnetimeError as exc:  # nothing chosen, or it changed since: back to the list
+        remember(request, who, revoke_target=None)
+        return refuse(request, who, "/manage/revoke", exc)
+    need = site(request).stepup.requirement(who.institution, who.standing.contract,
+                                            Operation.TOKEN_MANAGEMENT)
+    kept = refusal(request, who)
+    return render(request, "revoke_confirm.html", csrf=who.csrf, me=who.standing,
+                  target=pending.target, token=pending.token, need=need,
+                  error=explain(request, kept, who.standing), **_embargo_rule(request, who))
+
+
+@router.post("/revoke/confirm")
 def revoke(request: Request, who: Customer = Depends(manager),
            form: dict[str, str] = Depends(customer_form)):
     target = _int(form.get("target"))
+    management = site(request).management
+    try:  # the rules first, so a forged target is told why, before any step-up
+        management.revocation_target(who.institution, who.standing, target)
+        if target != who.session.data.get("revoke_target"):
+            raise NoUserSelected("the confirmation page is not the chosen user's")
+    except OnetimeError as exc:
+        return refuse(request, who, "/manage/revoke", exc)
     try:
-        outcome = site(request).management.revoke(
+        outcome = management.revoke(
             who.institution, who.standing, target, form.get("confirmation_password", ""),
             form.get("code", "").strip(), source_ip=http.source_ip(request))
     except OnetimeError as exc:
-        return _revoke_page(request, who, error=explain(request, exc, who.standing),
-                            selected=target, status=400)
+        return refuse(request, who, "/manage/revoke/confirm", exc)
     doc = outcome.token
-    remember(request, who, revoke_result={
+    remember(request, who, revoke_target=None, revoke_result={
         "login_id": outcome.target.login_id, "name": outcome.target.name,
         "state": doc.state.value, "at": (doc.revoked_at or site(request).ctx.clock.now())
         .isoformat(), "available_at": doc.setup_available_at.isoformat()
@@ -125,16 +154,21 @@ def revoke_result(request: Request, who: Customer = Depends(any_stage_manager)):
     result = who.session.data.get("revoke_result")
     if not result:
         raise http.Redirect("/manage/revoke")
-    t = translator(request)
-    settings = who.institution.settings
     available_at = result.get("available_at")
     return render(request, "revoke_result.html", csrf=who.csrf, me=who.standing,
                   result={**result, "at": datetime.fromisoformat(result["at"]),
                           "available_at": datetime.fromisoformat(available_at)
                           if available_at else None},
-                  embargo_minutes=settings.embargo_minutes,
-                  night_start=t.clock_time(settings.night_start),
-                  night_end=t.clock_time(settings.night_end))
+                  **_embargo_rule(request, who))
+
+
+def _embargo_rule(request: Request, who: Customer) -> dict[str, object]:
+    """Rule 10 in the institution's numbers: about N minutes, or the night window's end."""
+    t = translator(request)
+    settings = who.institution.settings
+    return {"embargo_minutes": settings.embargo_minutes,
+            "night_start": t.clock_time(settings.night_start),
+            "night_end": t.clock_time(settings.night_end)}
 
 
 def _int(value: str | None) -> int | None:
