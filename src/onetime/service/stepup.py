@@ -56,8 +56,10 @@ class StepUpService:
                        source_ip: str | None = None) -> None:
         """The confirmation password alone (the manual's release screen asks only this)."""
         key = throttle_key("confirmation", institution.id, str(user.id))
-        if self.throttle.blocked(key, CONFIRMATION):
-            raise ConfirmationThrottled("too many wrong confirmation passwords; wait")
+        with self.ctx.db.write() as conn:
+            # Counted before the check, so concurrent guesses cannot pass the limit.
+            if not self.throttle.reserve(conn, ((key, CONFIRMATION),)):
+                raise ConfirmationThrottled("too many wrong confirmation passwords; wait")
         with self.ctx.db.read() as conn:
             stored = self.people.confirmation_hash(conn, user.id)
         ok = stored is not None and self.hasher.verify(stored, password or "")
@@ -66,7 +68,6 @@ class StepUpService:
             if ok:
                 self.throttle.clear(conn, key)
                 return
-            self.throttle.fail(conn, key, CONFIRMATION)
             self.ctx.audit.append(conn, at=now, institution_id=institution.id,
                                   event="confirmation_failed", user_id=user.user_id,
                                   actor=user.actor, operation=operation and operation.value,
