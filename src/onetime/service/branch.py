@@ -25,6 +25,7 @@ from onetime.service.context import Context
 from onetime.service.login import STAFF, LoginService
 from onetime.service.site_users import SiteUserService
 from onetime.service.tokens import TokenDocument, TokenService
+from onetime.service.web_sessions import SessionService
 from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
 
@@ -43,9 +44,10 @@ class SearchResult:
 
 class BranchService:
     def __init__(self, ctx: Context, users: SiteUserService, tokens: TokenService,
-                 hasher: PasswordHasher, login: LoginService, kick: Callable[[], None]) -> None:
+                 hasher: PasswordHasher, login: LoginService, kick: Callable[[], None],
+                 sessions: SessionService) -> None:
         self.ctx, self.users, self.tokens = ctx, users, tokens
-        self.hasher, self.login, self.kick = hasher, login, kick
+        self.hasher, self.login, self.kick, self.sessions = hasher, login, kick, sessions
         self.repo = PeopleRepository()
 
     def add_staff(self, institution: Institution, staff_id: str, name: str,
@@ -119,11 +121,12 @@ class BranchService:
 
     def revoke(self, institution: Institution, staff: BranchStaff, site_user_id: int,
                reason: str, *, source_ip: str | None = None) -> TokenDocument:
-        """Raises ReasonRequired, UserNotFound, TokenNotFound."""
+        """Raises ReasonRequired, UserNotFound, TokenNotFound. The user's sessions end."""
         reason = people.reason(reason)
         user = self.users.user(institution, site_user_id)
         doc = self.tokens.revoke(institution, user.user_id, actor=staff.actor, reason=reason,
                                  source_ip=source_ip)
+        self.sessions.end_all_of(user)
         self.kick()
         return doc
 

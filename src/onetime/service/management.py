@@ -16,6 +16,7 @@ from onetime.domain.values import Operation
 from onetime.service.site_users import SiteUserService, Standing
 from onetime.service.stepup import StepUpService
 from onetime.service.tokens import TokenDocument, TokenService
+from onetime.service.web_sessions import SessionService
 from onetime.storage.institutions import Institution
 
 RELEASE_REASON = "利用者管理: ワンタイムパスワードの利用停止解除"
@@ -42,8 +43,8 @@ class Outcome:
 
 class ManagementService:
     def __init__(self, users: SiteUserService, tokens: TokenService,
-                 stepup: StepUpService) -> None:
-        self.users, self.tokens, self.stepup = users, tokens, stepup
+                 stepup: StepUpService, sessions: SessionService) -> None:
+        self.users, self.tokens, self.stepup, self.sessions = users, tokens, stepup, sessions
 
     def release_list(self, institution: Institution, actor: Standing) -> list[UserRow]:
         """Everyone under the contract; only the suspended ones the actor may release
@@ -88,7 +89,8 @@ class ManagementService:
         """Rule 9: the confirmation password and the actor's own code, then 失効.
 
         Raises NoUserSelected, UserNotFound, NotPermitted, the step-up's errors,
-        TokenNotFound. The result carries setup_available_at (rule 10).
+        TokenNotFound. The result carries setup_available_at (rule 10). The target's
+        sessions end.
         """
         target = self._target(institution, actor, target_id)
         people.ensure_may_revoke(actor.user, target)
@@ -96,6 +98,7 @@ class ManagementService:
                           confirmation_password, code, source_ip=source_ip)
         doc = self.tokens.revoke(institution, target.user_id, actor=actor.user.actor,
                                  reason=REVOKE_REASON, source_ip=source_ip)
+        self.sessions.end_all_of(target)  # issue 10.6: the old phone's holder is signed out
         self.stepup.kick()
         return Outcome(target, doc)
 

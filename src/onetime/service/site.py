@@ -41,13 +41,15 @@ class SiteServices:
         ctx = services.ctx
         kick = kick or (lambda: None)
         hasher = PasswordHasher("test" if kdf_profile == "test" else "production")
+        sessions = sessions or SessionService(ctx)
         throttle = Throttle(ctx)
         login = LoginService(ctx, hasher, throttle)
         users = SiteUserService(ctx, services.tokens, hasher, login)
-        stepup = StepUpService(ctx, services.tokens, hasher, throttle, kick)
+        stepup = StepUpService(ctx, services.tokens, hasher, throttle, kick, sessions)
         return cls(
             ctx=ctx, institutions=services.institutions, tokens=services.tokens, users=users,
-            stepup=stepup, management=ManagementService(users, services.tokens, stepup),
+            stepup=stepup,
+            management=ManagementService(users, services.tokens, stepup, sessions),
             transfers=TransferService(ctx, stepup),
-            branch=BranchService(ctx, users, services.tokens, hasher, login, kick),
-            sessions=sessions or SessionService(ctx), kick=kick)
+            branch=BranchService(ctx, users, services.tokens, hasher, login, kick, sessions),
+            sessions=sessions, kick=kick)

@@ -60,6 +60,13 @@ class SessionRepository:
     def delete(self, conn: Connection, session_id: str) -> None:
         conn.execute(delete(web_sessions).where(web_sessions.c.id == session_id))
 
+    def delete_of(self, conn: Connection, kind: str, institution_id: int,
+                  principal_id: int) -> int:
+        """End every session of one person; how many there were."""
+        return conn.execute(delete(web_sessions).where(
+            web_sessions.c.kind == kind, web_sessions.c.institution_id == institution_id,
+            web_sessions.c.principal_id == principal_id)).rowcount
+
     def purge(self, conn: Connection, now: datetime, idle_since: datetime) -> int:
         return conn.execute(delete(web_sessions).where(
             (web_sessions.c.last_seen_at < idle_since) | (web_sessions.c.expires_at <= now)
