@@ -2,9 +2,10 @@
 
 1 the branch enables OTP (認証開始申込); 2 login and トークン発行, the mail reaches the
 sink; 3 初期設定 through the token app's library; 4 認証確認; 5 a transfer with
-step-up; 6 ten wrong codes suspend the master user; 7 the admin user releases;
-8 the master user revokes their own token with their own code; 9 the embargo time
-is shown; 10 once the clock passes it, setup works again.
+step-up; 6 ten wrong codes suspend the master user and end their session; 7 the admin
+user releases; 8 the admin user revokes the master user's token with their own code,
+which ends the master's session; 9 the embargo time is shown; 10 once the clock passes
+it, setup works again.
 """
 
 from __future__ import annotations
@@ -132,11 +133,14 @@ def test_the_manuals_journey(served, new_page, shoot):
     expect(master.locator("#error")).to_contain_text("管理者ユーザに")
     shoot(master, "06-suspended")
     served.mail("master@example.jp", "利用停止のお知らせ")
+    master.goto("/top")  # the suspension ended the session
+    heading(master, "ログイン")
 
     # 7. The admin user (with their own token) releases the master user.
     admin = new_page()
     log_in(admin, ADMIN[0], ADMIN[1])
-    issue_and_confirm(admin, served, ADMIN[0], "admin@example.jp", "1357")
+    _mail, admin_token = issue_and_confirm(admin, served, ADMIN[0], "admin@example.jp",
+                                           "1357")
     admin.get_by_role("link", name="管理").click()
     heading(admin, "業務選択")
     admin.get_by_role("link", name="利用者管理").click()
@@ -153,28 +157,34 @@ def test_the_manuals_journey(served, new_page, shoot):
     shoot(admin, "07b-release-result")
     served.mail("master@example.jp", "解除")
 
-    # 8. The master user revokes their own token (before a phone change), with their code.
+    # 8. The master user, back at work, changes phones: the admin user revokes the
+    # master's token (before the change), with the admin's own code.
+    log_in(master, MASTER[0], MASTER[1])
+    heading(master, "トップページ")
     served.advance(60)
-    master.get_by_role("link", name="管理").click()
-    master.get_by_role("link", name="利用者管理").click()
-    master.get_by_role("link", name="トークンの失効").click()
-    heading(master, "トークン失効")
-    master.get_by_role("radio", name="デモ 太郎").check()
-    master.get_by_label("確認用パスワード").fill(MASTER[2])
-    master.get_by_label("ワンタイムパスワード").fill(served.code(token))
+    admin.get_by_role("link", name="管理").click()
+    admin.get_by_role("link", name="利用者管理").click()
+    admin.get_by_role("link", name="トークンの失効").click()
+    heading(admin, "トークン失効")
+    admin.get_by_role("radio", name="デモ 太郎").check()
+    admin.get_by_label("確認用パスワード").fill(ADMIN[2])
+    admin.get_by_label("ワンタイムパスワード").fill(served.code(admin_token))
     revoked_at = served.now()
-    master.get_by_role("button", name="失効").click()
-    heading(master, "トークン失効結果")
+    admin.get_by_role("button", name="失効").click()
+    heading(admin, "トークン失効結果")
 
     # 9. The result says when setup reopens: about 30 minutes later (rule 10).
     opens = revoked_at + timedelta(minutes=30)
     opens_text = f"{opens.astimezone(TOKYO):%Y年%-m月%-d日 %-H:%M}"
-    expect(master.locator("#setup-available-at")).to_have_text(opens_text)
-    expect(master.locator("#embargo-note")).to_contain_text("約30分")
-    shoot(master, "08-revocation-result", docs="revocation-result.png")
+    expect(admin.locator("#setup-available-at")).to_have_text(opens_text)
+    expect(admin.locator("#embargo-note")).to_contain_text("約30分")
+    shoot(admin, "08-revocation-result", docs="revocation-result.png")
     served.mail("master@example.jp", "失効")
-    # The next screen is トークン発行, which shows the embargo and refuses to issue.
+    # The revocation ended the master's session; after logging in again the next screen
+    # is トークン発行, which shows the embargo and refuses to issue.
     master.goto("/top")
+    heading(master, "ログイン")
+    log_in(master, MASTER[0], MASTER[1])
     heading(master, "ワンタイムパスワードトークン発行")
     expect(master.locator("#embargo")).to_contain_text(opens_text)
     master.get_by_label("送付先メールアドレス").fill("new-phone@example.jp")
