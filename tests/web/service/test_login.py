@@ -95,3 +95,13 @@ def test_successes_from_one_address_do_not_lock_it(world):
     address signs in all day without reaching the per-address limit."""
     for _ in range(LOGIN_PER_ADDRESS.max_failures + 1):
         assert _login(world, "customer", "demo-admin", "Admin-pass1") == "signed_in"
+
+
+def test_throttled_branch_logins_are_audited(world):
+    """Like the customers' site_login_throttled, without the typed staff ID."""
+    mark = _last_audit_id(world)
+    for _ in range(LOGIN_PER_ID.max_failures):
+        assert _login(world, "branch", "branch01", WRONG) == "failed"
+    assert _login(world, "branch", "branch01", "Branch-pass1") == "throttled"
+    assert _events_after(world, mark) == ["branch_login_failed"] * LOGIN_PER_ID.max_failures \
+        + ["branch_login_throttled"]
