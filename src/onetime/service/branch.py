@@ -7,7 +7,6 @@ resetting an issuance that is stuck waiting for setup.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,18 +16,16 @@ from onetime.crypto import PasswordHasher
 from onetime.domain import people
 from onetime.domain.people import BranchStaff, Contract, SiteUser
 from onetime.domain.site_errors import (
-    LoginFailed,
     LoginIdTaken,
-    LoginThrottled,
     NoIssuanceToReset,
     OtpAlreadyEnabled,
     UnknownStaff,
 )
-from onetime.domain.throttle import LOGIN_PER_ADDRESS, LOGIN_PER_ID
 from onetime.service.context import Context
-from onetime.service.site_users import SiteUserService, typed_login_id
-from onetime.service.throttling import Throttle, throttle_key
+from onetime.service.login import STAFF, LoginService
+from onetime.service.site_users import SiteUserService
 from onetime.service.tokens import TokenDocument, TokenService
+from onetime.service.web_sessions import SessionService
 from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
 
@@ -47,11 +44,11 @@ class SearchResult:
 
 class BranchService:
     def __init__(self, ctx: Context, users: SiteUserService, tokens: TokenService,
-                 hasher: PasswordHasher, throttle: Throttle, kick: Callable[[], None]) -> None:
+                 hasher: PasswordHasher, login: LoginService, kick: Callable[[], None],
+                 sessions: SessionService) -> None:
         self.ctx, self.users, self.tokens = ctx, users, tokens
-        self.hasher, self.throttle, self.kick = hasher, throttle, kick
+        self.hasher, self.login, self.kick, self.sessions = hasher, login, kick, sessions
         self.repo = PeopleRepository()
-        self._decoy_hash = hasher.hash(secrets.token_urlsafe(16))
 
     def add_staff(self, institution: Institution, staff_id: str, name: str,
                   password: str) -> BranchStaff:
@@ -70,31 +67,9 @@ class BranchService:
 
     def authenticate(self, institution: Institution, staff_id: str, password: str, *,
                      source_ip: str | None = None) -> BranchStaff:
-        """Raises LoginFailed or LoginThrottled, as for customers (no enumeration)."""
-        typed = typed_login_id(staff_id)
-        id_key = throttle_key("branch-login", institution.id, typed)
-        address_key = throttle_key("branch-login-address", institution.id, source_ip or "-")
-        if (self.throttle.blocked(id_key, LOGIN_PER_ID)
-                or self.throttle.blocked(address_key, LOGIN_PER_ADDRESS)):
-            raise LoginThrottled("too many failed logins; try again later")
-        with self.ctx.db.read() as conn:
-            found = self.repo.staff_with_hash(conn, institution.id, typed)
-        ok = self.hasher.verify(found[1] if found else self._decoy_hash, password or "")
-        ok = ok and found is not None
-        now = self.ctx.clock.now()
-        with self.ctx.db.write() as conn:
-            if ok:
-                self.throttle.clear(conn, id_key)
-            else:
-                self.throttle.fail(conn, id_key, LOGIN_PER_ID)
-                self.throttle.fail(conn, address_key, LOGIN_PER_ADDRESS)
-            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
-                                  event="branch_login" if ok else "branch_login_failed",
-                                  actor=found[0].actor if ok and found else None,
-                                  result="accepted" if ok else "rejected", source_ip=source_ip)
-        if not ok or found is None:
-            raise LoginFailed("staff ID or password is incorrect")
-        return found[0]
+        """Raises LoginFailed or LoginThrottled, as for customers (service/login.py)."""
+        return self.login.authenticate(STAFF, institution, staff_id, password,
+                                       source_ip=source_ip)
 
     def staff(self, institution: Institution, staff_pk: int) -> BranchStaff:
         with self.ctx.db.read() as conn:
@@ -146,11 +121,12 @@ class BranchService:
 
     def revoke(self, institution: Institution, staff: BranchStaff, site_user_id: int,
                reason: str, *, source_ip: str | None = None) -> TokenDocument:
-        """Raises ReasonRequired, UserNotFound, TokenNotFound."""
+        """Raises ReasonRequired, UserNotFound, TokenNotFound. The user's sessions end."""
         reason = people.reason(reason)
         user = self.users.user(institution, site_user_id)
         doc = self.tokens.revoke(institution, user.user_id, actor=staff.actor, reason=reason,
                                  source_ip=source_ip)
+        self.sessions.end_all_of(user)
         self.kick()
         return doc
 

@@ -17,6 +17,7 @@ from onetime.domain.values import Operation
 from onetime.service.site_users import SiteUserService, Standing
 from onetime.service.stepup import StepUpService
 from onetime.service.tokens import TokenDocument, TokenService
+from onetime.service.web_sessions import SessionService
 from onetime.storage.institutions import Institution
 
 RELEASE_REASON = "利用者管理: ワンタイムパスワードの利用停止解除"
@@ -43,8 +44,8 @@ class Outcome:
 
 class ManagementService:
     def __init__(self, users: SiteUserService, tokens: TokenService,
-                 stepup: StepUpService) -> None:
-        self.users, self.tokens, self.stepup = users, tokens, stepup
+                 stepup: StepUpService, sessions: SessionService) -> None:
+        self.users, self.tokens, self.stepup, self.sessions = users, tokens, stepup, sessions
 
     def release_list(self, institution: Institution, actor: Standing) -> list[UserRow]:
         """Everyone under the contract; only the suspended ones the actor may release
@@ -105,7 +106,8 @@ class ManagementService:
 
         Raises NoUserSelected, UserNotFound, NotPermitted, SelfRevocationNotPermitted
         (checked before the step-up, so the actor's code is not used up), the step-up's
-        errors, TokenNotFound. The result carries setup_available_at (rule 10).
+        errors, TokenNotFound. The result carries setup_available_at (rule 10). The
+        target's sessions end.
         """
         target = self._target(institution, actor, target_id)
         people.ensure_may_revoke(actor.user, target)
@@ -113,6 +115,7 @@ class ManagementService:
                           confirmation_password, code, source_ip=source_ip)
         doc = self.tokens.revoke(institution, target.user_id, actor=actor.user.actor,
                                  reason=REVOKE_REASON, source_ip=source_ip)
+        self.sessions.end_all_of(target)  # issue 10.6: the old phone's holder is signed out
         self.stepup.kick()
         return Outcome(target, doc)
 

@@ -9,6 +9,7 @@ from onetime.crypto import PasswordHasher
 from onetime.service.branch import BranchService
 from onetime.service.context import Context
 from onetime.service.institutions import InstitutionService
+from onetime.service.login import LoginService
 from onetime.service.management import ManagementService
 from onetime.service.services import Services
 from onetime.service.site_users import SiteUserService
@@ -40,12 +41,15 @@ class SiteServices:
         ctx = services.ctx
         kick = kick or (lambda: None)
         hasher = PasswordHasher("test" if kdf_profile == "test" else "production")
+        sessions = sessions or SessionService(ctx)
         throttle = Throttle(ctx)
-        users = SiteUserService(ctx, services.tokens, hasher, throttle)
-        stepup = StepUpService(ctx, services.tokens, hasher, throttle, kick)
+        login = LoginService(ctx, hasher, throttle)
+        users = SiteUserService(ctx, services.tokens, hasher, login)
+        stepup = StepUpService(ctx, services.tokens, hasher, throttle, kick, sessions)
         return cls(
             ctx=ctx, institutions=services.institutions, tokens=services.tokens, users=users,
-            stepup=stepup, management=ManagementService(users, services.tokens, stepup),
+            stepup=stepup,
+            management=ManagementService(users, services.tokens, stepup, sessions),
             transfers=TransferService(ctx, stepup),
-            branch=BranchService(ctx, users, services.tokens, hasher, throttle, kick),
-            sessions=sessions or SessionService(ctx), kick=kick)
+            branch=BranchService(ctx, users, services.tokens, hasher, login, kick, sessions),
+            sessions=sessions, kick=kick)

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from onetime.crypto import PasswordHasher
 from onetime.domain import people, values
-from onetime.domain.errors import InvalidInput
 from onetime.domain.people import Contract, Role, SiteUser, SuspensionAdvice
 from onetime.domain.site_errors import (
     ContractNotFound,
-    LoginFailed,
     LoginIdTaken,
-    LoginThrottled,
     UserNotFound,
 )
-from onetime.domain.throttle import LOGIN_PER_ADDRESS, LOGIN_PER_ID
 from onetime.domain.tokens import TokenState
 from onetime.service.context import Context
-from onetime.service.throttling import Throttle, throttle_key
+from onetime.service.login import CUSTOMERS, LoginService
 from onetime.service.tokens import TokenDocument, TokenService
 from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
-
-# A typed login ID longer than this is cut before it is hashed into a throttle key.
-TYPED_ID_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -54,22 +46,11 @@ class Standing:
         return people.suspension_advice(self.user, self.colleagues)
 
 
-def typed_login_id(value: str) -> str:
-    """A login ID as typed, folded like stored ones, but never rejected: an odd ID is
-    answered exactly like an unknown one."""
-    try:
-        return people.login_id(value)
-    except InvalidInput:
-        return (value or "").strip()[:TYPED_ID_MAX]
-
-
 class SiteUserService:
     def __init__(self, ctx: Context, tokens: TokenService, hasher: PasswordHasher,
-                 throttle: Throttle) -> None:
-        self.ctx, self.tokens, self.hasher, self.throttle = ctx, tokens, hasher, throttle
+                 login: LoginService) -> None:
+        self.ctx, self.tokens, self.hasher, self.login = ctx, tokens, hasher, login
         self.repo = PeopleRepository()
-        # Checked against when the login ID is unknown, so both paths cost one argon2id.
-        self._decoy_hash = hasher.hash(secrets.token_urlsafe(16))
 
     # -- setting up the world (branch onboarding, demo seed, tests) ---------------
 
@@ -112,44 +93,12 @@ class SiteUserService:
 
     def authenticate(self, institution: Institution, login_id: str, password: str, *,
                      source_ip: str | None = None) -> SiteUser:
-        """The user whose login ID and password these are.
+        """The user whose login ID and password these are (service/login.py).
 
-        Raises LoginFailed (unknown ID or wrong password: the same answer, at the cost
-        of one argon2id either way) or LoginThrottled (for known and unknown IDs alike).
+        Raises LoginFailed (unknown ID or wrong password alike) or LoginThrottled.
         """
-        typed = typed_login_id(login_id)
-        id_key = throttle_key("login", institution.id, typed)
-        address_key = throttle_key("login-address", institution.id, source_ip or "-")
-        now = self.ctx.clock.now()
-        if (self.throttle.blocked(id_key, LOGIN_PER_ID)
-                or self.throttle.blocked(address_key, LOGIN_PER_ADDRESS)):
-            with self.ctx.db.write() as conn:
-                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
-                                      event="site_login_throttled", result="rejected",
-                                      source_ip=source_ip)
-            raise LoginThrottled("too many failed logins; try again later")
-        with self.ctx.db.read() as conn:
-            found = self.repo.user_with_login_hash(conn, institution.id, typed)
-        stored = found[1] if found else self._decoy_hash
-        ok = self.hasher.verify(stored, password or "") and found is not None
-        with self.ctx.db.write() as conn:
-            if not ok:
-                self.throttle.fail(conn, id_key, LOGIN_PER_ID)
-                self.throttle.fail(conn, address_key, LOGIN_PER_ADDRESS)
-                # The typed ID is not recorded: people type passwords into the ID field.
-                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
-                                      event="site_login_failed",
-                                      user_id=found[0].user_id if found else None,
-                                      result="rejected", source_ip=source_ip)
-            else:
-                self.throttle.clear(conn, id_key)
-                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
-                                      event="site_login", user_id=found[0].user_id,
-                                      actor=found[0].actor, result="accepted",
-                                      source_ip=source_ip)
-        if not ok or found is None:
-            raise LoginFailed("login ID or password is incorrect")
-        return found[0]
+        return self.login.authenticate(CUSTOMERS, institution, login_id, password,
+                                       source_ip=source_ip)
 
     # -- reading -----------------------------------------------------------------
 

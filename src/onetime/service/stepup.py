@@ -1,7 +1,9 @@
 """Step-up (rule 3): the confirmation password, then, if the policy asks, a one-time password.
 
 The password comes first, so a wrong password never uses up a code. The code is
-checked by TokenService.verify for the operation, which audits it.
+checked by TokenService.verify for the operation, which audits it. A user whose token
+is revoked or suspended passes no step-up, code or not, and a suspension seen here
+ends the user's sessions (issue 10.6): what a session started before cannot finish.
 """
 
 from __future__ import annotations
@@ -17,22 +19,26 @@ from onetime.domain.site_errors import (
     OtpSuspended,
     WrongConfirmationPassword,
 )
+from onetime.domain.site_sessions import ENDING
 from onetime.domain.stepup import Requirement, requirement
 from onetime.domain.throttle import CONFIRMATION
+from onetime.domain.tokens import TokenState
 from onetime.domain.values import Operation
 from onetime.domain.verification import Result
 from onetime.service.context import Context
 from onetime.service.throttling import Throttle, throttle_key
 from onetime.service.tokens import TokenService
+from onetime.service.web_sessions import SessionService
 from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
 
 
 class StepUpService:
     def __init__(self, ctx: Context, tokens: TokenService, hasher: PasswordHasher,
-                 throttle: Throttle, kick: Callable[[], None]) -> None:
+                 throttle: Throttle, kick: Callable[[], None],
+                 sessions: SessionService) -> None:
         self.ctx, self.tokens, self.hasher = ctx, tokens, hasher
-        self.throttle, self.kick = throttle, kick
+        self.throttle, self.kick, self.sessions = throttle, kick, sessions
         self.people = PeopleRepository()
 
     def requirement(self, institution: Institution, contract: Contract,
@@ -54,10 +60,17 @@ class StepUpService:
     def check_password(self, institution: Institution, user: SiteUser, password: str,
                        *, operation: Operation | None = None,
                        source_ip: str | None = None) -> None:
-        """The confirmation password alone (the manual's release screen asks only this)."""
+        """The confirmation password alone (the manual's release screen asks only this),
+        then the token's state as the OTP service answers it now.
+
+        Raises ConfirmationThrottled, WrongConfirmationPassword, OtpSuspended or
+        NoActiveToken (the token was suspended or revoked: the user's sessions end).
+        """
         key = throttle_key("confirmation", institution.id, str(user.id))
-        if self.throttle.blocked(key, CONFIRMATION):
-            raise ConfirmationThrottled("too many wrong confirmation passwords; wait")
+        with self.ctx.db.write() as conn:
+            # Counted before the check, so concurrent guesses cannot pass the limit.
+            if not self.throttle.reserve(conn, ((key, CONFIRMATION),)):
+                raise ConfirmationThrottled("too many wrong confirmation passwords; wait")
         with self.ctx.db.read() as conn:
             stored = self.people.confirmation_hash(conn, user.id)
         ok = stored is not None and self.hasher.verify(stored, password or "")
@@ -65,13 +78,26 @@ class StepUpService:
         with self.ctx.db.write() as conn:
             if ok:
                 self.throttle.clear(conn, key)
-                return
-            self.throttle.fail(conn, key, CONFIRMATION)
-            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
-                                  event="confirmation_failed", user_id=user.user_id,
-                                  actor=user.actor, operation=operation and operation.value,
-                                  result="rejected", source_ip=source_ip)
-        raise WrongConfirmationPassword("the confirmation password is incorrect")
+            else:
+                self.ctx.audit.append(
+                    conn, at=now, institution_id=institution.id, event="confirmation_failed",
+                    user_id=user.user_id, actor=user.actor,
+                    operation=operation and operation.value, result="rejected",
+                    source_ip=source_ip)
+        if not ok:
+            raise WrongConfirmationPassword("the confirmation password is incorrect")
+        self._ensure_token_usable(institution, user)
+
+    def _ensure_token_usable(self, institution: Institution, user: SiteUser) -> None:
+        # The last look before the operation commits; a code, if asked, is checked after
+        # it, and TokenService.verify refuses a revoked or suspended token atomically.
+        state = self.tokens.get_token(institution, user.user_id).state
+        if state not in ENDING:
+            return
+        self.sessions.end_all_of(user)
+        if state == TokenState.SUSPENDED:
+            raise OtpSuspended("one-time password use is suspended")
+        raise NoActiveToken("the user's token was revoked")
 
     def check_code(self, institution: Institution, user: SiteUser, code: str | None,
                    operation: Operation, *, source_ip: str | None = None) -> None:
@@ -80,6 +106,7 @@ class StepUpService:
         if answer.result == Result.ACCEPTED:
             return
         if answer.result == Result.SUSPENDED:
+            self.sessions.end_all_of(user)
             self.kick()  # the suspension mail
             raise OtpSuspended("one-time password use is suspended")
         if answer.result == Result.REJECTED:

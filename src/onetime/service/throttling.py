@@ -1,8 +1,11 @@
-"""Counting failures per key against a ThrottlePolicy (domain/throttle.py)."""
+"""Counting attempts per key against a ThrottlePolicy (domain/throttle.py), in the database."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
 
 from onetime.domain.throttle import ThrottlePolicy
 from onetime.service.context import Context
@@ -15,22 +18,34 @@ def throttle_key(scope: str, institution_id: int, key: str) -> str:
 
 
 class Throttle:
+    """Reserve an attempt before the password is checked; clear or refund after a success.
+
+    Reading "blocked?" and recording the failure after the check would let concurrent
+    attempts all pass the read: the reservation is the check, one conditional write.
+    """
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.repo = ThrottleRepository()
 
-    def blocked(self, key: str, policy: ThrottlePolicy) -> bool:
-        with self.ctx.db.read() as conn:
-            counted = self.repo.failures(conn, key)
-        if counted is None:
-            return False
-        failures, started_at = counted
-        return policy.blocked(failures, started_at, self.ctx.clock.now())
-
-    def fail(self, conn, key: str, policy: ThrottlePolicy) -> None:
-        """Count a failure inside the caller's transaction."""
+    def reserve(self, conn: Connection,
+                keys: Sequence[tuple[str, ThrottlePolicy]]) -> bool:
+        """Count one attempt on every key, inside the caller's transaction; or, when any
+        key is at its limit, count none and answer False."""
         now = self.ctx.clock.now()
-        self.repo.record_failure(conn, key, now, now - policy.window)
+        savepoint = conn.begin_nested()
+        for key, policy in keys:
+            if not self.repo.reserve(conn, key, now, policy.ended_by(now),
+                                     policy.max_failures):
+                savepoint.rollback()
+                return False
+        savepoint.commit()
+        return True
 
-    def clear(self, conn, key: str) -> None:
+    def clear(self, conn: Connection, key: str) -> None:
+        """Forget the key's attempts (a success on the key it protects)."""
         self.repo.clear(conn, key)
+
+    def refund(self, conn: Connection, key: str) -> None:
+        """Give back one reserved attempt (a success on a shared key, like an address)."""
+        self.repo.refund(conn, key)

@@ -11,7 +11,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from onetime.domain.people import SiteUser
+from onetime.domain.site_sessions import outlived
 from onetime.service.context import Context
+from onetime.service.tokens import TokenDocument
 from onetime.storage.sessions import SessionRepository, SessionRow
 
 IDLE = timedelta(minutes=15)
@@ -65,3 +68,18 @@ class SessionService:
         if token:
             with self.ctx.db.write() as conn:
                 self.repo.delete(conn, session_id(token))
+
+    def end_all_of(self, user: SiteUser) -> None:
+        """End every session of a customer user (their token was revoked or suspended)."""
+        with self.ctx.db.write() as conn:
+            self.repo.delete_of(conn, "customer", user.institution_id, user.id)
+
+    def end_if_outlived(self, row: SessionRow, token: TokenDocument) -> bool:
+        """End the user's sessions if `token`, as the OTP service reads it now, was revoked
+        or suspended after `row` began (elsewhere: the API, another site process);
+        whether it did."""
+        if not outlived(token.state, token.revoked_at, token.suspended_at, row.created_at):
+            return False
+        with self.ctx.db.write() as conn:
+            self.repo.delete_of(conn, row.kind, row.institution_id, row.principal_id)
+        return True

@@ -1,4 +1,4 @@
-"""Server-side web sessions and the failure counters of throttling."""
+"""Server-side web sessions and the attempt counters of throttling."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, case, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, case, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from onetime.storage.site_schema import throttle, web_sessions
 
@@ -60,6 +60,13 @@ class SessionRepository:
     def delete(self, conn: Connection, session_id: str) -> None:
         conn.execute(delete(web_sessions).where(web_sessions.c.id == session_id))
 
+    def delete_of(self, conn: Connection, kind: str, institution_id: int,
+                  principal_id: int) -> int:
+        """End every session of one person; how many there were."""
+        return conn.execute(delete(web_sessions).where(
+            web_sessions.c.kind == kind, web_sessions.c.institution_id == institution_id,
+            web_sessions.c.principal_id == principal_id)).rowcount
+
     def purge(self, conn: Connection, now: datetime, idle_since: datetime) -> int:
         return conn.execute(delete(web_sessions).where(
             (web_sessions.c.last_seen_at < idle_since) | (web_sessions.c.expires_at <= now)
@@ -67,28 +74,47 @@ class SessionRepository:
 
 
 class ThrottleRepository:
-    def failures(self, conn: Connection, key: str) -> tuple[int, datetime] | None:
-        row = conn.execute(select(throttle.c.failures, throttle.c.window_started_at)
-                           .where(throttle.c.key == key)).first()
-        return None if row is None else (row[0], row[1])
+    def reserve(self, conn: Connection, key: str, now: datetime, window_ended_by: datetime,
+                max_attempts: int) -> bool:
+        """Count one attempt on `key` unless it already has `max_attempts` in its window;
+        whether it was counted. A window that began at or before `window_ended_by` has
+        ended, so the attempt starts a new one at 1.
 
-    def record_failure(self, conn: Connection, key: str, now: datetime,
-                       window_start_before: datetime) -> None:
-        """Count one failure in the database (none is lost to a concurrent one); a window
-        that began before `window_start_before` has ended, so it restarts at 1."""
-        expired = throttle.c.window_started_at < window_start_before
-        updated = conn.execute(update(throttle).where(throttle.c.key == key).values(
-            failures=case((expired, 1), else_=throttle.c.failures + 1),
-            window_started_at=case((expired, now), else_=throttle.c.window_started_at),
-        )).rowcount
-        if updated:
-            return
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(throttle).values(key=key, failures=1,
-                                                     window_started_at=now))
-        except IntegrityError:  # a concurrent first failure inserted it; count on top
-            self.record_failure(conn, key, now, window_start_before)
+        The attempt is counted before the password is checked, in one conditional write,
+        so concurrent attempts cannot all see "not blocked" and all be checked.
+        """
+        if self._count(conn, key, now, window_ended_by, max_attempts):
+            return True
+        if max_attempts < 1:
+            return False
+        # No row yet, or a blocked one. ON CONFLICT DO NOTHING: a concurrent first attempt
+        # that inserted meanwhile makes this one a no-op (PostgreSQL waits for its commit)
+        # instead of an error, and the UPDATE below then counts on top of it.
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        inserted = conn.execute(dialect.insert(throttle).values(
+            key=key, failures=1, window_started_at=now,
+        ).on_conflict_do_nothing(index_elements=[throttle.c.key])
+            .returning(throttle.c.key)).first()
+        if inserted is not None:
+            return True
+        return self._count(conn, key, now, window_ended_by, max_attempts)
+
+    @staticmethod
+    def _count(conn: Connection, key: str, now: datetime, window_ended_by: datetime,
+               max_attempts: int) -> bool:
+        ended = throttle.c.window_started_at <= window_ended_by
+        # The WHERE clause is the limit: a blocked key matches no row, so nothing is counted.
+        return bool(conn.execute(update(throttle).where(
+            throttle.c.key == key, or_(ended, throttle.c.failures < max_attempts),
+        ).values(
+            failures=case((ended, 1), else_=throttle.c.failures + 1),
+            window_started_at=case((ended, now), else_=throttle.c.window_started_at),
+        )).rowcount)
 
     def clear(self, conn: Connection, key: str) -> None:
         conn.execute(delete(throttle).where(throttle.c.key == key))
+
+    def refund(self, conn: Connection, key: str) -> None:
+        """Uncount one attempt; never below zero (the window may have restarted since)."""
+        conn.execute(update(throttle).where(throttle.c.key == key, throttle.c.failures > 0)
+                     .values(failures=throttle.c.failures - 1))

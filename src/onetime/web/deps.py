@@ -69,6 +69,9 @@ def customer(request: Request) -> Customer:
     if row is None or row.institution_id != inst.id:
         raise http.LoginRequired("customer", expired=token is not None)
     standing = site(request).users.standing(inst, row.principal_id)
+    # Revoked or suspended since sign-in, wherever that happened: the session is over.
+    if site(request).sessions.end_if_outlived(row, standing.token):
+        raise http.LoginRequired("customer", expired=True)
     return Customer(row, token or "", inst, standing)
 
 

@@ -2,10 +2,11 @@
 
 1 the branch enables OTP (認証開始申込); 2 login and トークン発行, the mail reaches the
 sink; 3 初期設定 through the token app's library; 4 認証確認; 5 a transfer with
-step-up; 6 ten wrong codes suspend the master user; 7 the admin user releases;
-8 the admin user revokes the master user's token with the admin's own code, after a
-page that names the master user (nobody revokes their own token on these screens);
-9 the embargo time is shown; 10 once the clock passes it, setup works again.
+step-up; 6 ten wrong codes suspend the master user and end their session; 7 the admin
+user releases; 8 the admin user revokes the master user's token with the admin's own
+code, after a page that names the master user (nobody revokes their own token on these
+screens), which ends the master's session; 9 the embargo time is shown; 10 once the
+clock passes it, setup works again.
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ def test_the_manuals_journey(served, new_page, shoot):
     expect(master.locator("#error")).to_contain_text("管理者ユーザに")
     shoot(master, "06-suspended")
     served.mail("master@example.jp", "利用停止のお知らせ")
+    master.goto("/top")  # the suspension ended the session
+    heading(master, "ログイン")
 
     # 7. The admin user (with their own token) releases the master user.
     admin = new_page()
@@ -155,8 +158,11 @@ def test_the_manuals_journey(served, new_page, shoot):
     shoot(admin, "07b-release-result")
     served.mail("master@example.jp", "解除")
 
-    # 8. Before the master user's phone change, the admin user revokes the master's token:
-    #    pick the user, a page that names them, the admin's password and code, 失効.
+    # 8. The master user, back at work, changes phones: the admin user revokes the
+    #    master's token: pick the user, a page that names them, the admin's password and
+    #    code, 失効.
+    log_in(master, MASTER[0], MASTER[1])
+    heading(master, "トップページ")
     served.advance(60)
     admin.get_by_role("link", name="作業内容選択").click()
     admin.get_by_role("link", name="トークンの失効").click()
@@ -182,8 +188,11 @@ def test_the_manuals_journey(served, new_page, shoot):
     expect(admin.locator("#embargo-note")).to_contain_text("約30分")
     shoot(admin, "08-revocation-result", docs="revocation-result.png")
     served.mail("master@example.jp", "失効")
-    # The next screen is トークン発行, which shows the embargo and refuses to issue.
+    # The revocation ended the master's session; after logging in again the next screen
+    # is トークン発行, which shows the embargo and refuses to issue.
     master.goto("/top")
+    heading(master, "ログイン")
+    log_in(master, MASTER[0], MASTER[1])
     heading(master, "ワンタイムパスワードトークン発行")
     expect(master.locator("#embargo")).to_contain_text(opens_text)
     master.get_by_label("送付先メールアドレス").fill("new-phone@example.jp")
