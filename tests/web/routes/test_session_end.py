@@ -42,7 +42,11 @@ def admin_revokes(web, world, target, admin_secret, clock) -> None:
     admin = web.client()
     log_in(admin, "demo-admin")
     token = page_token(admin, "/manage/revoke")
-    response = admin.post("/manage/revoke", data={
+    chosen = admin.post("/manage/revoke", data={"csrf_token": token,
+                                                "target": str(target.id)})
+    assert chosen.headers["location"] == "/manage/revoke/confirm"
+    token = page_token(admin, "/manage/revoke/confirm")
+    response = admin.post("/manage/revoke/confirm", data={
         "csrf_token": token, "target": str(target.id), "confirmation_password": "Admin-conf1",
         "code": code(admin_secret, clock)})
     assert response.headers["location"] == "/manage/revoke/result"
