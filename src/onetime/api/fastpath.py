@@ -2,16 +2,16 @@
 
 Verification is the hot path (DESIGN.md §5, `make bench`): FastAPI's routing,
 dependency solving and body model cost about as much CPU as the verification itself.
-This ASGI layer answers a POST …/verifications whose body is a JSON object with a
-string `code` and a string `operation`, authenticated, through the same use case and
-the same answer document as routes_tokens.verify. Anything else, and any request the
-use case refuses (it raises before writing anything), goes on to the FastAPI app with
-its body replayed, so every error keeps its one definition there.
+This ASGI layer answers a POST …/verifications sent as JSON (the Content-Types the
+route reads as JSON) whose body is an object with a string `code` and a string
+`operation`, authenticated, through the same use case and the same answer document as
+routes_tokens.verify. Anything else, and any request the domain refuses (OnetimeError,
+raised before anything is written), goes on to the FastAPI app with its body replayed,
+so every error keeps its one definition there (tests/api/test_fastpath_parity.py).
 
-Only the domain's refusals, which are raised before anything is written, go on that
-way. A database error is answered here (503, api/problems.py), never by verifying the
-same code a second time: after a COMMIT whose outcome is unknown, a second verification
-would turn an accepted code into a counted replay.
+A database error is answered here (503, api/problems.py), never by handing the request
+on: after a COMMIT whose outcome is unknown, verifying the same code a second time would
+turn an accepted code into a counted replay. Any other exception is a bug: a 500.
 """
 
 from __future__ import annotations
