@@ -6,6 +6,7 @@ per-address login limit, so a header any client can write must not decide it.
 
 from __future__ import annotations
 
+import asyncio
 from ipaddress import ip_network
 
 import pytest
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from onetime.api.app import create_app
-from onetime.api.forwarded import client_address
+from onetime.api.forwarded import ClientAddress, client_address
 from onetime.config import Config
 from onetime.storage.schema import audit_log
 from tests.api.helpers import BASE
@@ -126,3 +127,30 @@ class TestSetting:
         """A typo must not silently trust nothing (or everything)."""
         with pytest.raises(ValueError, match=r"ONETIME_TRUSTED_PROXIES.*proxy\.example"):
             Config.from_env({"ONETIME_TRUSTED_PROXIES": "127.0.0.1,proxy.example"})
+
+
+class TestForwardedProto:
+    """X-Forwarded-Proto from a trusted proxy (TLS ends there) sets the scheme; else not."""
+
+    def scheme(self, trusted, peer: str, headers: list) -> tuple[str, tuple]:
+        seen = {}
+
+        async def app(scope, _receive, _send):
+            seen.update(scheme=scope["scheme"], client=scope["client"])
+
+        asyncio.run(ClientAddress(app, trusted)(
+            {"type": "http", "scheme": "http", "client": (peer, 5), "headers": headers},
+            None, None))
+        return seen["scheme"], seen["client"]
+
+    def test_a_trusted_proxy_sets_the_scheme(self):
+        """The site then sends HSTS, as behind uvicorn's proxy_headers before."""
+        assert self.scheme(networks("127.0.0.1"), "127.0.0.1",
+                           [(b"x-forwarded-proto", b"https")]) == \
+            ("https", ("127.0.0.1", 5))
+
+    def test_an_untrusted_client_cannot(self):
+        """Nobody trusted: scheme and client stay what the connection says."""
+        assert self.scheme((), "127.0.0.1", [(b"x-forwarded-proto", b"https"),
+                                             (b"x-forwarded-for", b"203.0.113.9")]) == \
+            ("http", ("127.0.0.1", 5))
