@@ -112,8 +112,10 @@ def cmd_serve(args, config: Config) -> int:
     # the fallback if this process dies.
     sealer = start_sealer_process(config) if args.sealer_process else None
     try:
+        # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app
+        # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=args.log_level, proxy_headers=True,
+                    workers=args.workers, log_level=args.log_level, proxy_headers=False,
                     loop=args.loop, http=args.http, access_log=args.access_log)
     finally:
         if sealer is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 
@@ -21,6 +22,8 @@ class Config:
     audit_anchor: Path
     outbox_interval: float
     demo: bool
+    # Proxies whose X-Forwarded-For names the client (api/forwarded.py); none by default.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -45,4 +48,17 @@ class Config:
             audit_anchor=Path(env.get("ONETIME_AUDIT_ANCHOR", str(var / "audit-anchor.json"))),
             outbox_interval=float(env.get("ONETIME_OUTBOX_INTERVAL", "2.0")),
             demo=env.get("ONETIME_DEMO", "0") == "1",
+            trusted_proxies=_networks(env.get("ONETIME_TRUSTED_PROXIES", "")),
         )
+
+
+def _networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses and CIDR networks. Raises ValueError naming a wrong one."""
+    out = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            out.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"ONETIME_TRUSTED_PROXIES: {item!r} is not an IP address or "
+                             "network") from None
+    return tuple(out)

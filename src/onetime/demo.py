@@ -55,7 +55,8 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
     site_banner = _seed_site(services, institution, config, base)
     print(_banner(base, api_key.reveal_text(), sink.port, var, site_banner), flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # The client address is ClientAddress's to decide (api/forwarded.py), not uvicorn's.
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
     finally:
         sink.stop()
     return 0
@@ -66,7 +67,8 @@ def _build_app(services: Services, ctx, config: Config):
     background: list[Background] = []
     app = create_app(services, on_start=lambda: background.append(Background.start(ctx, config)),
                      on_stop=lambda: [b.stop() for b in background],
-                     kick_outbox=lambda: background and background[0].outbox.kick())
+                     kick_outbox=lambda: background and background[0].outbox.kick(),
+                     trusted_proxies=config.trusted_proxies)
     mount_site(app, services, config)
     return app
 

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import contextmanager
 
 import orjson
+import psycopg
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bench.loader import load_active_tokens
+from onetime.api.app import create_app
 from onetime.api.fastpath import VerificationFastPath
+from onetime.crypto import TEST_KDF
 from onetime.otp import step_at
+from onetime.service.context import Context
+from onetime.service.services import Services
+from onetime.storage.database import Database
+from onetime.storage.schema import audit_log, tokens
+from tests.api.helpers import assert_problem
+from tests.e2e.servers import free_port
 
 
 class Behind:
@@ -74,3 +87,60 @@ class TestVerificationFastPath:
         assert post(app, path, b'{"code": "12345678", "operation": "transfer"}',
                     "wrong-key")[0] == 418
         assert behind.bodies == [*bodies, b'{"code": "12345678", "operation": "transfer"}']
+
+    def test_a_database_error_is_answered_here_not_handed_on(self, keyring, clock):
+        """PostgreSQL refuses connections: 503 from the fast path; the full app sees nothing."""
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
+        services = Services.from_context(Context(db=Database(url), keyring=keyring,
+                                                 clock=clock, setup_kdf=TEST_KDF))
+        behind = Behind()
+        status, body = post(VerificationFastPath(behind, services),
+                            "/api/v1/services/0002/users/taro/verifications",
+                            b'{"code": "12345678", "operation": "transfer"}', "0002.key")
+        assert (status, orjson.loads(body)["code"]) == (503, "service_unavailable")
+        assert behind.bodies == []
+
+
+class CommitOutcomeLost(Database):
+    """A real database that, when armed, commits a verification and then reports the
+    connection lost: the caller cannot tell whether the COMMIT happened."""
+
+    armed = False
+
+    @contextmanager
+    def read_then_write(self):
+        with super().read_then_write() as tx:
+            yield tx
+        if self.armed:
+            self.armed = False
+            raise OperationalError("COMMIT", {}, psycopg.OperationalError("connection lost"))
+
+
+class TestUnknownCommitOutcome:
+    """Issue 10 point 10: a failure after the commit is never answered by verifying again."""
+
+    def test_the_code_is_not_verified_twice(self, db_url, keyring, clock, tmp_path):
+        """503, one audit entry (accepted), no failure counted: no replay of our own."""
+        db = CommitOutcomeLost(db_url)
+        services = Services.from_context(Context(db=db, keyring=keyring, clock=clock,
+                                                 setup_kdf=TEST_KDF))
+        institution, key = services.institutions.add("0002", "試験銀行", "otp@example.jp")
+        loaded = load_active_tokens(services.ctx, institution, 1)
+        user = loaded.user_id(0)
+        step = step_at(clock.now().timestamp(), 60)
+        with TestClient(create_app(services), raise_server_exceptions=False) as client:
+            db.armed = True
+            response = client.post(
+                f"/api/v1/services/0002/users/{user}/verifications",
+                headers={"Authorization": f"Bearer {key.reveal_text()}"},
+                json={"code": loaded.code(0, step), "operation": "transfer"})
+            assert not db.armed  # the failure did happen, after the commit
+            assert_problem(response, 503, "service_unavailable")
+            with db.read() as conn:
+                entries = conn.execute(select(audit_log.c.event, audit_log.c.result)
+                                       .where(audit_log.c.user_id == user)).all()
+                failures = conn.execute(select(tokens.c.failures)
+                                        .where(tokens.c.user_id == user)).scalar_one()
+            assert [tuple(e) for e in entries] == [("code_verified", "accepted")]
+            assert failures == 0
+        db.dispose()

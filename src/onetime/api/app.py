@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -18,6 +18,7 @@ from onetime.api import (
     schemas,
 )
 from onetime.api.fastpath import VerificationFastPath
+from onetime.api.forwarded import ClientAddress, Network
 from onetime.api.limits import BodyLimit
 from onetime.api.problems import responses
 from onetime.api.responses import JSONResponse
@@ -26,8 +27,13 @@ from onetime.service.services import Services
 
 def create_app(services: Services, *, on_start: Callable[[], object] | None = None,
                on_stop: Callable[[], object] | None = None,
-               kick_outbox: Callable[[], None] = lambda: None) -> FastAPI:
-    """Build the API around `services`; on_start/on_stop run the background threads."""
+               kick_outbox: Callable[[], None] = lambda: None,
+               trusted_proxies: Iterable[Network] = (), fast_path: bool = True) -> FastAPI:
+    """Build the API around `services`; on_start/on_stop run the background threads.
+
+    `trusted_proxies` may name the client in X-Forwarded-For (api/forwarded.py);
+    `fast_path=False` leaves every verification to the FastAPI route (the parity test).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -62,6 +68,9 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
         # The benchmark's ceiling: the same server, no database, no crypto.
         return JSONResponse({"ok": True})
 
-    app.add_middleware(VerificationFastPath, services=services)
-    app.add_middleware(BodyLimit)  # added last: outermost, so it limits the fast path too
+    if fast_path:
+        app.add_middleware(VerificationFastPath, services=services)
+    app.add_middleware(BodyLimit)  # outside the fast path, so it limits it too
+    # Outermost: the fast path, the routes and a mounted site all see the same client.
+    app.add_middleware(ClientAddress, trusted=trusted_proxies)
     return app

@@ -2,24 +2,32 @@
 
 Verification is the hot path (DESIGN.md §5, `make bench`): FastAPI's routing,
 dependency solving and body model cost about as much CPU as the verification itself.
-This ASGI layer answers a POST …/verifications whose body is a JSON object with a
-string `code` and a string `operation`, authenticated, through the same use case and
-the same answer document as routes_tokens.verify. Anything else, and any request the
-use case refuses (it raises before writing anything), goes on to the FastAPI app with
-its body replayed, so every error keeps its one definition there.
+This ASGI layer answers a POST …/verifications sent as JSON (the Content-Types the
+route reads as JSON) whose body is an object with a string `code` and a string
+`operation`, authenticated, through the same use case and the same answer document as
+routes_tokens.verify. Anything else, and any request the domain refuses (OnetimeError,
+raised before anything is written), goes on to the FastAPI app with its body replayed,
+so every error keeps its one definition there (tests/api/test_fastpath_parity.py).
+
+A database error is answered here (503, api/problems.py), never by handing the request
+on: after a COMMIT whose outcome is unknown, verifying the same code a second time would
+turn an accepted code into a counted replay. Any other exception is a bug: a 500.
 """
 
 from __future__ import annotations
 
+import email.message
 import re
 
 import orjson
 
-from onetime.api import documents
+from onetime.api import documents, problems
 from onetime.api.auth import authenticate
 from onetime.api.limits import DEFAULT_LIMIT
+from onetime.domain.errors import OnetimeError
 from onetime.domain.tokens import TokenState
 from onetime.service.services import Services
+from onetime.storage.availability import UNAVAILABLE_TYPES, is_unavailable
 
 PATH = re.compile(r"/api/v1/services/([^/]+)/users/([^/]+)/verifications")
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -44,9 +52,15 @@ class VerificationFastPath:
             body += message.get("body", b"")
             if not message.get("more_body") or len(body) > DEFAULT_LIMIT:
                 break
-        answer = await self._verify(scope, match, body) \
-            if messages[-1]["type"] == "http.request" and not messages[-1].get("more_body") \
-            else None
+        try:
+            answer = await self._verify(scope, match, body) \
+                if messages[-1]["type"] == "http.request" \
+                and not messages[-1].get("more_body") else None
+        except UNAVAILABLE_TYPES as error:
+            if not is_unavailable(error):
+                raise
+            await problems.unavailable()(scope, receive, send)
+            return
         if answer is None:
             await self.app(scope, _replay(messages, receive), send)
             return
@@ -58,7 +72,12 @@ class VerificationFastPath:
             scope["app"].state.kick_outbox()  # Starlette puts the app in every scope
 
     async def _verify(self, scope, match, body: bytes):
-        """The verification answer, or None to let the full app handle the request."""
+        """The verification answer, or None to let the full app handle the request.
+
+        Raises the database's errors (the caller answers 503 for an unavailable one).
+        """
+        if not is_json(_header(scope, b"content-type")):
+            return None
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -66,17 +85,37 @@ class VerificationFastPath:
         if not (isinstance(data, dict) and isinstance(data.get("code"), str)
                 and isinstance(data.get("operation"), str)):
             return None
-        headers = dict(scope["headers"])
         client = scope.get("client")
         try:
             return await self.services.ctx.db.call(
                 _verify_authenticated, self.services, match.group(1),
-                headers.get(b"authorization", b"").decode("latin-1"), match.group(2),
+                (_header(scope, b"authorization") or b"").decode("latin-1"), match.group(2),
                 data["code"], data["operation"], client[0] if client else None)
-        except Exception:
-            # Refused or failed before anything was written: the full app takes the
-            # request again and answers it its own way (a problem document).
+        except OnetimeError:
+            # Refused before anything was written (API key, user ID, code, operation):
+            # the full app answers it its own way, with its problem document.
             return None
+
+
+def is_json(content_type: bytes | None) -> bool:
+    """Whether FastAPI reads a body sent with this Content-Type as JSON.
+
+    As fastapi.routing.get_request_handler does (strict_content_type, the default): only
+    application/json and application/*+json, parameters allowed; a missing or other type
+    leaves the body unread, and the route answers 400 malformed_request.
+    """
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type.decode("latin-1")
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and \
+        (subtype == "json" or subtype.endswith("+json"))
+
+
+def _header(scope, name: bytes) -> bytes | None:
+    # The first of repeated headers, as Starlette's request.headers.get() reads them.
+    return next((value for key, value in scope["headers"] if key == name), None)
 
 
 def _verify_authenticated(services: Services, service_id: str, authorization: str,

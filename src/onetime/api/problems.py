@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from onetime.api.responses import JSONResponse
 from onetime.api.schemas import Problem
 from onetime.domain import errors as e
+from onetime.storage.availability import RETRY_AFTER_SECONDS, UNAVAILABLE_TYPES, is_unavailable
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("onetime.api")
@@ -75,13 +76,21 @@ def problem(status: int, code: str, title: str, detail: str, *,
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def unavailable() -> JSONResponse:
+    """503: the database is locked, refused or lost the connection; nothing was written."""
+    return problem(503, "service_unavailable", "Service unavailable",
+                   "the database is unavailable; try again shortly",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI entries for the problem documents an operation can answer.
 
-    Every operation can answer 413 (the body limit applies before routing). The
-    media type is set to application/problem+json for all of them in api/openapi.py.
+    Every operation can answer 413 (the body limit applies before routing) and 503 (the
+    database unavailable). The media type is set to application/problem+json for all of
+    them in api/openapi.py.
     """
-    return {code: {"model": Problem} for code in sorted({*codes, 413})}
+    return {code: {"model": Problem} for code in sorted({*codes, 413, 503})}
 
 
 def _status(error: e.OnetimeError) -> int:
@@ -139,6 +148,15 @@ def install(app: FastAPI) -> None:
         code = codes.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, code.replace("_", " ").capitalize(),
                        str(exc.detail), headers=exc.headers)
+
+    async def _database(request: Request, exc: Exception):
+        if is_unavailable(exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return unavailable()
+        return await _unexpected(request, exc)
+
+    for error_type in UNAVAILABLE_TYPES:
+        app.add_exception_handler(error_type, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):

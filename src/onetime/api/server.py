@@ -22,4 +22,5 @@ def app():
         ctx.db.dispose()
 
     return create_app(services, on_start=start, on_stop=stop,
-                      kick_outbox=lambda: background and background[0].outbox.kick())
+                      kick_outbox=lambda: background and background[0].outbox.kick(),
+                      trusted_proxies=config.trusted_proxies)

@@ -41,13 +41,17 @@ PG_ISOLATION = "READ COMMITTED"
 # for the CPU and for the WAL flush at commit: on 2 cores with 2 workers and 16 clients,
 # 4 per worker gave p99 16-24 ms, 8 per worker 45 ms and 20 per worker 56-82 ms.
 LOOP_POOL_SIZE = 4
+# How long an SQLite statement waits for a lock held elsewhere before it gives up with
+# "database is locked" (which the API answers 503); tests that hold the lock shorten it.
+SQLITE_BUSY_TIMEOUT = 30.0
 
 
 class Database:
     """Wraps an engine; `write()`, `read()` and `read_then_write()` are the ways to a connection."""
 
     def __init__(self, url: str, *, pool_size: int = 10,
-                 loop_pool_size: int = LOOP_POOL_SIZE) -> None:
+                 loop_pool_size: int = LOOP_POOL_SIZE,
+                 busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._loop_pool_size = loop_pool_size
@@ -55,8 +59,8 @@ class Database:
         if self.is_sqlite:
             self.engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None,
                                         connect_args={"check_same_thread": False,
-                                                      "timeout": 30})
-            _configure_sqlite(self.engine)
+                                                      "timeout": busy_timeout})
+            _configure_sqlite(self.engine, busy_timeout)
             path = self.engine.url.database
             self._writer = _WriterLock(f"{path}.writer-lock") \
                 if path and path != ":memory:" and not path.startswith("file:") else None
@@ -303,7 +307,7 @@ def _ping_when_idle(engine: Engine) -> None:
                 raise exc.DisconnectionError("idle connection is dead") from error
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" event below issue BEGIN itself.
@@ -313,7 +317,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # NORMAL in WAL mode: a power cut may lose the last commits, never corrupt.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -28,6 +28,7 @@ def app() -> FastAPI:
         ctx.db.dispose()
 
     api = create_app(services, on_start=start, on_stop=stop,
-                     kick_outbox=lambda: background and background[0].outbox.kick())
+                     kick_outbox=lambda: background and background[0].outbox.kick(),
+                     trusted_proxies=config.trusted_proxies)
     mount_site(api, services, config)
     return api

@@ -271,6 +271,8 @@ ERRORS = {
     "not_found": "The page you are looking for does not exist.",
     "method_not_allowed": "This request is not accepted.",
     "request_too_large": "The request is too large.",
+    "service_unavailable": "The service is busy and could not complete this. "
+                           "Please try again in a moment.",
     "internal_error": "The service is temporarily unavailable. Please try again later.",
     "error": "The request could not be completed.",
 }
