@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import logging
+import os
 import sys
 
 from onetime.config import Config
 from onetime.domain.errors import OnetimeError
-from onetime.service.services import Services, build_context, start_sealer_process
+from onetime.service.services import Services, build_context
 from onetime.storage import migrate
 
 
@@ -109,17 +112,27 @@ def cmd_serve(args, config: Config) -> int:
     factory = "onetime.web.server:app" if args.site else "onetime.api.server:app"
     # Sealing in a worker takes that worker's GIL from its requests (p99 10 → 33 ms under
     # load); in a process of its own it does not. The workers' sealer threads stay as
-    # the fallback if this process dies.
-    sealer = start_sealer_process(config) if args.sealer_process else None
+    # the fallback while it is down; a supervisor thread here starts it again if it ends.
+    supervisor = _supervise_sealer(config) if args.sealer_process else None
     try:
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=True,
                     loop=args.loop, http=args.http, access_log=args.access_log)
     finally:
-        if sealer is not None:
-            sealer.terminate()
-            sealer.join(5)
+        if supervisor is not None:
+            supervisor.stop()
     return 0
+
+
+def _supervise_sealer(config: Config):
+    from onetime.service.supervision import SealerSupervisor
+    # Its exits and restarts are logged here, in the serving process.
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+    heartbeat = config.var / f"sealer-{os.getpid()}.heartbeat"
+    # The workers build their Config from the environment they inherit: /readyz reads it.
+    os.environ["ONETIME_SEALER_HEARTBEAT"] = str(heartbeat)
+    return SealerSupervisor(dataclasses.replace(config, sealer_heartbeat=heartbeat)).start()
 
 
 def cmd_demo(args, config: Config) -> int:

@@ -21,12 +21,17 @@ class Config:
     audit_anchor: Path
     outbox_interval: float
     demo: bool
+    var: Path = Path("var")  # the server's own files: database, keys, heartbeats
+    # Set by `onetime serve` for its workers when it supervises a sealer process, whose
+    # heartbeat /readyz then reads; None: no dedicated sealer to wait for.
+    sealer_heartbeat: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
         var = Path(env.get("ONETIME_VAR", "var"))
         clock = env.get("ONETIME_CLOCK_FILE")
+        heartbeat = env.get("ONETIME_SEALER_HEARTBEAT")
         return cls(
             database_url=env.get("ONETIME_DATABASE_URL", f"sqlite:///{var / 'onetime.db'}"),
             key_file=Path(env.get("ONETIME_KEY_FILE", str(var / "keys.json"))),
@@ -45,4 +50,6 @@ class Config:
             audit_anchor=Path(env.get("ONETIME_AUDIT_ANCHOR", str(var / "audit-anchor.json"))),
             outbox_interval=float(env.get("ONETIME_OUTBOX_INTERVAL", "2.0")),
             demo=env.get("ONETIME_DEMO", "0") == "1",
+            var=var,
+            sealer_heartbeat=Path(heartbeat) if heartbeat else None,
         )

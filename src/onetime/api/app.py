@@ -12,6 +12,7 @@ from onetime.api import (
     openapi,
     problems,
     routes_audit,
+    routes_health,
     routes_import,
     routes_setup,
     routes_tokens,
@@ -21,13 +22,18 @@ from onetime.api.fastpath import VerificationFastPath
 from onetime.api.limits import BodyLimit
 from onetime.api.problems import responses
 from onetime.api.responses import JSONResponse
+from onetime.service.sealing import Heartbeat
 from onetime.service.services import Services
 
 
 def create_app(services: Services, *, on_start: Callable[[], object] | None = None,
                on_stop: Callable[[], object] | None = None,
-               kick_outbox: Callable[[], None] = lambda: None) -> FastAPI:
-    """Build the API around `services`; on_start/on_stop run the background threads."""
+               kick_outbox: Callable[[], None] = lambda: None,
+               sealer_heartbeat: Heartbeat | None = None) -> FastAPI:
+    """Build the API around `services`; on_start/on_stop run the background threads.
+
+    `sealer_heartbeat`: the dedicated sealer's, for /readyz (None: there is none).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -43,12 +49,14 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
                   default_response_class=JSONResponse, lifespan=lifespan)
     app.state.services = services
     app.state.kick_outbox = kick_outbox
+    app.state.sealer_heartbeat = sealer_heartbeat
     problems.install(app)
     openapi.install(app)
     app.include_router(routes_tokens.router)
     app.include_router(routes_import.router)
     app.include_router(routes_audit.router)
     app.include_router(routes_setup.router)
+    app.include_router(routes_health.router)
 
     @app.get("/api/v1/time", response_model=schemas.TimeOut, tags=["setup"],
              responses=responses(), summary="The service's clock, for the app's 時刻確認")

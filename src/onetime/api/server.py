@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from onetime.api.app import create_app
 from onetime.config import Config
+from onetime.service.sealing import Heartbeat
 from onetime.service.services import Background, Services, build_context
 
 
@@ -22,4 +23,5 @@ def app():
         ctx.db.dispose()
 
     return create_app(services, on_start=start, on_stop=stop,
-                      kick_outbox=lambda: background and background[0].outbox.kick())
+                      kick_outbox=lambda: background and background[0].outbox.kick(),
+                      sealer_heartbeat=Heartbeat.of(config))

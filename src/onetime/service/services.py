@@ -18,7 +18,12 @@ from onetime.service.context import Context
 from onetime.service.imports import ImportService
 from onetime.service.institutions import InstitutionService
 from onetime.service.outbox import OutboxDispatcher
-from onetime.service.sealing import RENEW_SECONDS, Sealer, seal_while_elected
+from onetime.service.sealing import (
+    RENEW_SECONDS,
+    Heartbeat,
+    Sealer,
+    seal_while_elected,
+)
 from onetime.service.setup import SetupService
 from onetime.service.tokens import TokenService
 from onetime.storage.database import Database
@@ -120,8 +125,10 @@ def run_sealer_process(config: Config, interval: float, parent: int, *,
     ctx = build_context(config)
     stop = threading.Event()
     threading.Thread(target=_stop_when_orphaned, args=(stop, parent), daemon=True).start()
+    heartbeat = Heartbeat.of(config)
     try:
-        seal_while_elected(ctx, interval, stop, renew=renew)
+        seal_while_elected(ctx, interval, stop, renew=renew,
+                           beat=heartbeat.beat if heartbeat else lambda: None)
     finally:
         ctx.db.dispose()
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from onetime.api.app import create_app
 from onetime.config import Config
+from onetime.service.sealing import Heartbeat
 from onetime.service.services import Background, Services, build_context
 from onetime.web.mount import mount_site
 
@@ -28,6 +29,7 @@ def app() -> FastAPI:
         ctx.db.dispose()
 
     api = create_app(services, on_start=start, on_stop=stop,
-                     kick_outbox=lambda: background and background[0].outbox.kick())
+                     kick_outbox=lambda: background and background[0].outbox.kick(),
+                     sealer_heartbeat=Heartbeat.of(config))
     mount_site(api, services, config)
     return api
