@@ -1,4 +1,8 @@
-"""Process configuration from the environment, with the embedded defaults of `make run`."""
+"""Process configuration from the environment, with the embedded defaults of `make run`.
+
+Nothing here moves the clock or lowers argon2's cost: those test hooks exist only in the
+development mode that `onetime serve --dev` selects (onetime.dev).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,6 @@ class Config:
     smtp_host: str
     smtp_port: int
     smtp_starttls: bool
-    kdf_profile: str  # "production" or "test"
-    clock_file: Path | None  # end-to-end tests move a server's time through this file
     seal_interval: float  # the fallback sealer thread in each worker
     sealer_interval: float  # the dedicated sealer process of `onetime serve`
     audit_anchor: Path
@@ -30,7 +32,6 @@ class Config:
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
         var = Path(env.get("ONETIME_VAR", "var"))
-        clock = env.get("ONETIME_CLOCK_FILE")
         heartbeat = env.get("ONETIME_SEALER_HEARTBEAT")
         return cls(
             database_url=env.get("ONETIME_DATABASE_URL", f"sqlite:///{var / 'onetime.db'}"),
@@ -41,8 +42,6 @@ class Config:
             smtp_starttls=env.get("ONETIME_SMTP_STARTTLS",
                                   "0" if env.get("ONETIME_SMTP_HOST", "127.0.0.1")
                                   in ("127.0.0.1", "localhost") else "1") == "1",
-            kdf_profile=env.get("ONETIME_KDF", "production"),
-            clock_file=Path(clock) if clock else None,
             seal_interval=float(env.get("ONETIME_SEAL_INTERVAL", "1.0")),
             # Often, so each round's write (which on SQLite every verification waits for)
             # stores a small batch.
