@@ -124,3 +124,9 @@ class TestTokenApp:
         config = cli.app_config(args, {})
         assert (config.protocol_kdf, config.lock_kdf) == (TEST_KDF, TEST_KDF)
         assert eventually(lambda: config.clock.now() == LONG_AGO, "the file's time")
+
+    def test_app_test_hooks_need_dev(self, tmp_path):
+        """--kdf or --clock-file without --dev: a usage error, nothing weakened."""
+        from onetime.app import cli
+        assert cli.main(["list", "--vault", str(tmp_path / "v.json"), "--kdf", "test"],
+                        {}) == cli.EXIT_USAGE
