@@ -119,7 +119,7 @@ def cmd_serve(args, config: Config) -> int:
     # Sealing in a worker takes that worker's GIL from its requests (p99 10 → 33 ms under
     # load); in a process of its own it does not. The workers' sealer threads stay as
     # the fallback while it is down; a supervisor thread here starts it again if it ends.
-    supervisor = _supervise_sealer(config) if args.sealer_process else None
+    supervisor = _supervise_sealer(config, args.log_level) if args.sealer_process else None
     try:
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=True,
@@ -149,10 +149,10 @@ def _usage_error(message: str):
     raise SystemExit(2)
 
 
-def _supervise_sealer(config: Config):
+def _supervise_sealer(config: Config, log_level: str):
     from onetime.service.supervision import SealerSupervisor
-    # Its exits and restarts are logged here, in the serving process.
-    logging.basicConfig(level=logging.INFO,
+    # Its exits and restarts (warnings) are logged here, in the serving process.
+    logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
     heartbeat = config.var / f"sealer-{os.getpid()}.heartbeat"
     # The workers build their Config from the environment they inherit: /readyz reads it.

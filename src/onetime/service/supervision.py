@@ -83,7 +83,14 @@ class SealerSupervisor:
     def _run(self) -> None:
         restarts = 0
         while not self._stop.is_set():
-            process = start_sealer_process(self.config)
+            try:
+                process = start_sealer_process(self.config)
+            except OSError:  # no process could be made (fds, memory): try again later
+                delay = self.backoff.after_exit(0.0)
+                log.warning("cannot start the audit sealer process; trying again in %.0f s",
+                            delay, exc_info=True)
+                self._stop.wait(delay)
+                continue
             if restarts:
                 log.warning("audit sealer process restarted (pid %s)", process.pid)
             else:
