@@ -24,7 +24,7 @@ def run(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProces
 @pytest.fixture
 def env(tmp_path, db_url):
     return {**os.environ, "ONETIME_VAR": str(tmp_path), "ONETIME_DATABASE_URL": db_url,
-            "ONETIME_KEY_FILE": str(tmp_path / "keys.json"), "ONETIME_KDF": "test"}
+            "ONETIME_KEY_FILE": str(tmp_path / "keys.json")}
 
 
 class TestInstitutionCommands:

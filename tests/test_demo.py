@@ -24,9 +24,10 @@ def test_demo_prints_urls_and_key_and_serves_the_api(tmp_path):
     """The banner's API key reads the demo token; the issuance mail reaches the sink."""
     port = free_port()
     env = {**os.environ, "ONETIME_VAR": str(tmp_path / "var"), "ONETIME_SMTP_PORT": "0",
-           "ONETIME_KDF": "test", "ONETIME_OUTBOX_INTERVAL": "0.2"}
+           "ONETIME_OUTBOX_INTERVAL": "0.2"}
     env.pop("ONETIME_DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "onetime.cli", "demo", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "onetime.cli", "demo", "--port", str(port),
+                             "--kdf", "test"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         banner = ""

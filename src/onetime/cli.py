@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import logging
+import os
 import sys
+from pathlib import Path
 
 from onetime.config import Config
 from onetime.domain.errors import OnetimeError
-from onetime.service.services import Services, build_context, start_sealer_process
+from onetime.service.services import Services, build_context
 from onetime.storage import migrate
 
 
@@ -103,14 +107,19 @@ def cmd_audit_verify(args, config: Config) -> int:
 
 def cmd_serve(args, config: Config) -> int:
     import uvicorn
+    dev = _dev_settings(args)
     ctx = build_context(config, create_keys=True)
     migrate.upgrade(ctx.db)
     ctx.db.dispose()
     factory = "onetime.web.server:app" if args.site else "onetime.api.server:app"
+    if dev is not None:
+        from onetime import dev as dev_mode
+        os.environ[dev_mode.ENV] = dev.to_json()  # the workers' only channel; see onetime.dev
+        factory = "onetime.dev:site_app" if args.site else "onetime.dev:api_app"
     # Sealing in a worker takes that worker's GIL from its requests (p99 10 → 33 ms under
     # load); in a process of its own it does not. The workers' sealer threads stay as
-    # the fallback if this process dies.
-    sealer = start_sealer_process(config) if args.sealer_process else None
+    # the fallback while it is down; a supervisor thread here starts it again if it ends.
+    supervisor = _supervise_sealer(config, args.log_level) if args.sealer_process else None
     try:
         # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app
         # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).
@@ -118,15 +127,49 @@ def cmd_serve(args, config: Config) -> int:
                     workers=args.workers, log_level=args.log_level, proxy_headers=False,
                     loop=args.loop, http=args.http, access_log=args.access_log)
     finally:
-        if sealer is not None:
-            sealer.terminate()
-            sealer.join(5)
+        if supervisor is not None:
+            supervisor.stop()
     return 0
+
+
+def _dev_settings(args):
+    """--dev's settings (onetime.dev.DevSettings), or None; exits 2 on a misuse."""
+    from onetime.dev import DevSettings, NotLoopback, require_loopback
+    if not args.dev:
+        if args.clock_file or args.kdf:
+            _usage_error("--clock-file and --kdf need --dev (a development server)")
+        return None
+    try:
+        require_loopback(args.host, "--dev")
+    except NotLoopback as exc:
+        _usage_error(str(exc))
+    return DevSettings(clock_file=args.clock_file, kdf_profile=args.kdf or "production")
+
+
+def _usage_error(message: str):
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _supervise_sealer(config: Config, log_level: str):
+    from onetime.service.supervision import SealerSupervisor
+    # Its exits and restarts (warnings) are logged here, in the serving process.
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+    heartbeat = config.var / f"sealer-{os.getpid()}.heartbeat"
+    # The workers build their Config from the environment they inherit: /readyz reads it.
+    os.environ["ONETIME_SEALER_HEARTBEAT"] = str(heartbeat)
+    return SealerSupervisor(dataclasses.replace(config, sealer_heartbeat=heartbeat)).start()
 
 
 def cmd_demo(args, config: Config) -> int:
     from onetime.demo import run_demo
-    return run_demo(config, host=args.host, port=args.port)
+    from onetime.dev import NotLoopback, require_loopback
+    try:  # published passwords, every mail at /dev/mail: a development mode
+        require_loopback(args.host, "onetime demo")
+    except NotLoopback as exc:
+        _usage_error(str(exc))
+    return run_demo(config, host=args.host, port=args.port, kdf_profile=args.kdf)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -186,11 +229,19 @@ def parser() -> argparse.ArgumentParser:
                        help="do not start the dedicated audit sealer process (every "
                             "ONETIME_SEALER_INTERVAL s); the workers' sealer threads "
                             "(every ONETIME_SEAL_INTERVAL s) then seal instead")
+    serve.add_argument("--dev", action="store_true",
+                       help="development server, loopback only: allows --clock-file, --kdf")
+    serve.add_argument("--clock-file", type=Path, metavar="FILE",
+                       help="with --dev: read the time from FILE (an RFC 3339 instant)")
+    serve.add_argument("--kdf", choices=("production", "test"),
+                       help="with --dev: argon2id cost; test is the minimum (tests only)")
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="the whole system on SQLite with demo data (make run)")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--kdf", choices=("production", "test"), default="production",
+                      help="argon2id cost; test is the minimum (tests only)")
     demo.set_defaults(func=cmd_demo)
     return p
 

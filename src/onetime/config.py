@@ -1,4 +1,8 @@
-"""Process configuration from the environment, with the embedded defaults of `make run`."""
+"""Process configuration from the environment, with the embedded defaults of `make run`.
+
+Nothing here moves the clock or lowers argon2's cost: those test hooks exist only in the
+development mode that `onetime serve --dev` selects (onetime.dev).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,6 @@ class Config:
     smtp_host: str
     smtp_port: int
     smtp_starttls: bool
-    kdf_profile: str  # "production" or "test"
-    clock_file: Path | None  # end-to-end tests move a server's time through this file
     seal_interval: float  # the fallback sealer thread in each worker
     sealer_interval: float  # the dedicated sealer process of `onetime serve`
     audit_anchor: Path
@@ -24,12 +26,16 @@ class Config:
     demo: bool
     # Proxies whose X-Forwarded-For names the client (api/forwarded.py); none by default.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    var: Path = Path("var")  # the server's own files: database, keys, heartbeats
+    # Set by `onetime serve` for its workers when it supervises a sealer process, whose
+    # heartbeat /readyz then reads; None: no dedicated sealer to wait for.
+    sealer_heartbeat: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)
         var = Path(env.get("ONETIME_VAR", "var"))
-        clock = env.get("ONETIME_CLOCK_FILE")
+        heartbeat = env.get("ONETIME_SEALER_HEARTBEAT")
         return cls(
             database_url=env.get("ONETIME_DATABASE_URL", f"sqlite:///{var / 'onetime.db'}"),
             key_file=Path(env.get("ONETIME_KEY_FILE", str(var / "keys.json"))),
@@ -39,8 +45,6 @@ class Config:
             smtp_starttls=env.get("ONETIME_SMTP_STARTTLS",
                                   "0" if env.get("ONETIME_SMTP_HOST", "127.0.0.1")
                                   in ("127.0.0.1", "localhost") else "1") == "1",
-            kdf_profile=env.get("ONETIME_KDF", "production"),
-            clock_file=Path(clock) if clock else None,
             seal_interval=float(env.get("ONETIME_SEAL_INTERVAL", "1.0")),
             # Often, so each round's write (which on SQLite every verification waits for)
             # stores a small batch.
@@ -49,6 +53,8 @@ class Config:
             outbox_interval=float(env.get("ONETIME_OUTBOX_INTERVAL", "2.0")),
             demo=env.get("ONETIME_DEMO", "0") == "1",
             trusted_proxies=_networks(env.get("ONETIME_TRUSTED_PROXIES", "")),
+            var=var,
+            sealer_heartbeat=Path(heartbeat) if heartbeat else None,
         )
 
 

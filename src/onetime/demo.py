@@ -18,6 +18,7 @@ from onetime.domain.errors import UnknownInstitution
 from onetime.mail import MailSink
 from onetime.service.services import Background, Services, build_context
 from onetime.storage import migrate
+from onetime.web.config import SiteConfig
 from onetime.web.mount import mount_site
 
 DEMO_SERVICE_ID = "0000"
@@ -27,7 +28,8 @@ DEMO_TOKEN_USER = "demo-taro"  # noqa: S105 - a user ID
 DEMO_ACTIVATION_PASSWORD = "1234"  # noqa: S105 - a published demo value, not a secret
 
 
-def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> int:
+def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
+             kdf_profile: str = "production") -> int:
     import uvicorn
 
     var = config.key_file.parent
@@ -37,7 +39,7 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
     # Port 0 lets tests run a demo beside another; the outbox must use the port picked.
     config = dataclasses.replace(config, smtp_port=sink.port)
     config = dataclasses.replace(config, demo=True)  # the site's /dev/mail, http cookies
-    ctx = build_context(config, clock=SystemClock(), create_keys=True)
+    ctx = build_context(config, clock=SystemClock(), create_keys=True, kdf_profile=kdf_profile)
     migrate.upgrade(ctx.db)
     services = Services.from_context(ctx)
     try:
@@ -50,9 +52,9 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
         services.tokens.issue_token(institution, DEMO_TOKEN_USER, "taro@example.jp",
                                     DEMO_ACTIVATION_PASSWORD, actor="demo")
 
-    app = _build_app(services, ctx, config)
+    app = _build_app(services, ctx, config, kdf_profile)
     base = f"http://{host}:{port}"
-    site_banner = _seed_site(services, institution, config, base)
+    site_banner = _seed_site(services, institution, base, kdf_profile)
     print(_banner(base, api_key.reveal_text(), sink.port, var, site_banner), flush=True)
     try:
         # The client address is ClientAddress's to decide (api/forwarded.py), not uvicorn's.
@@ -62,25 +64,25 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> in
     return 0
 
 
-def _build_app(services: Services, ctx, config: Config):
+def _build_app(services: Services, ctx, config: Config, kdf_profile: str):
     from onetime.api.app import create_app
     background: list[Background] = []
     app = create_app(services, on_start=lambda: background.append(Background.start(ctx, config)),
                      on_stop=lambda: [b.stop() for b in background],
                      kick_outbox=lambda: background and background[0].outbox.kick(),
                      trusted_proxies=config.trusted_proxies)
-    mount_site(app, services, config)
+    mount_site(app, services, config, SiteConfig.from_config(config, kdf_profile=kdf_profile))
     return app
 
 
-def _seed_site(services: Services, institution, config: Config, base: str) -> str:
+def _seed_site(services: Services, institution, base: str, kdf_profile: str) -> str:
     """The banking site's demo contract, users and branch account; how to sign in."""
     try:
         from onetime.service.site import SiteServices
         from onetime.service.site_demo import seed_demo
     except ImportError:
         return ""
-    info = seed_demo(SiteServices.build(services, kdf_profile=config.kdf_profile), institution)
+    info = seed_demo(SiteServices.build(services, kdf_profile=kdf_profile), institution)
     lines = ["", f"  banking site   {base}/   contract {info.contract_number}"
              "   (login ID / login password / confirmation password)"]
     lines += [f"    {role:8} {login_id} / {password} / {confirmation}"

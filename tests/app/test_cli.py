@@ -15,15 +15,14 @@ from tests.conftest import START
 
 @pytest.fixture
 def run(vault_path, tmp_path, capsys, monkeypatch):
-    """Run the CLI in this process with a fixed clock, cheap KDF and the given stdin."""
+    """Run the CLI in this process with a fixed clock, cheap KDF (--dev) and the given stdin."""
     clock_file = tmp_path / "clock.txt"
     clock_file.write_text(START.isoformat())
 
     def call(*argv: str, stdin: str = "", env: dict | None = None):
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        environment = {"ONETIME_KDF": "test", "ONETIME_CLOCK_FILE": str(clock_file),
-                       **(env or {})}
-        code = cli.main([*argv, "--vault", str(vault_path)], environment)
+        code = cli.main([*argv, "--vault", str(vault_path), "--dev", "--kdf", "test",
+                         "--clock-file", str(clock_file)], env or {})
         out, err = capsys.readouterr()
         return code, out, err
     return call

@@ -1,7 +1,7 @@
 """End to end: `onetime serve` on 127.0.0.1 and SQLite, the app as CLI and as Textual UI.
 
-The server runs as a subprocess with ONETIME_KDF=test and ONETIME_CLOCK_FILE; the app
-reads the same file, so moving the time moves both clocks. Each test uses its own
+The server runs as a subprocess, `onetime serve --dev --kdf test --clock-file F`; the app
+runs with the same flags, so moving the time moves both clocks. Each test uses its own
 user IDs on one server for the module.
 """
 
@@ -85,8 +85,7 @@ def server(tmp_path_factory):
     clock_file = root / "clock.txt"
     clock_file.write_text(BASE.isoformat())
     env = {**os.environ, "ONETIME_DATABASE_URL": f"sqlite:///{root / 'onetime.db'}",
-           "ONETIME_KEY_FILE": str(root / "keys.json"), "ONETIME_KDF": "test",
-           "ONETIME_CLOCK_FILE": str(clock_file), "ONETIME_SMTP_PORT": str(_free_port()),
+           "ONETIME_KEY_FILE": str(root / "keys.json"), "ONETIME_SMTP_PORT": str(_free_port()),
            "ONETIME_OUTBOX_INTERVAL": "3600"}
     keys = {}
     for service_id, name in INSTITUTIONS.items():
@@ -98,7 +97,8 @@ def server(tmp_path_factory):
     port = _free_port()
     log = (root / "server.log").open("w")
     proc = subprocess.Popen([BIN / "onetime", "serve", "--host", "127.0.0.1", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             str(port), "--dev", "--kdf", "test", "--clock-file",
+                             str(clock_file)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -125,16 +125,27 @@ def base_time(server):
     server.set_clock(BASE)
 
 
+@dataclass
+class AppRun:
+    """How the app's CLI runs against the server: its environment and its --dev flags."""
+
+    env: dict[str, str]
+    flags: list[str]
+
+
 @pytest.fixture
-def app_env(server):
-    """The environment of the app's CLI: cheap KDF, the server's clock file."""
-    return {**os.environ, "ONETIME_KDF": "test", "ONETIME_CLOCK_FILE": str(server.clock_file)}
+def app_env(server) -> AppRun:
+    """Cheap KDF and the server's clock file: `onetime-token --dev`, as the server has."""
+    return AppRun(dict(os.environ),
+                  ["--dev", "--kdf", "test", "--clock-file", str(server.clock_file)])
 
 
-def token_cli(app_env, vault: Path, *args: str, stdin: str = "", env: dict | None = None):
-    return subprocess.run([BIN / "onetime-token", *args, "--vault", str(vault)],
+def token_cli(app_env: AppRun, vault: Path, *args: str, stdin: str = "",
+              env: dict | None = None):
+    return subprocess.run([BIN / "onetime-token", *args, "--vault", str(vault),
+                           *app_env.flags],
                           input=stdin, capture_output=True, text=True,
-                          env={**app_env, **(env or {})}, timeout=60)
+                          env={**app_env.env, **(env or {})}, timeout=60)
 
 
 def ui(server, vault: Path):
@@ -209,7 +220,8 @@ class TestCli:
             if retry:
                 server.set_clock(retry)
             monkeypatch.setattr(sys, "stdin", io.StringIO("000\n"))
-            results.append((cli.main(["code", "--vault", str(vault)], app_env),
+            results.append((cli.main(["code", "--vault", str(vault), *app_env.flags],
+                                     app_env.env),
                             capsys.readouterr().err))
         assert [code for code, _ in results] == [4] * 10
         assert "あと 3 回間違えると" in results[6][1]

@@ -39,6 +39,8 @@ REQUIRE_PG = os.environ.get("ONETIME_REQUIRE_POSTGRES") == "1"
 HOST = "127.0.0.1"
 STARTED = re.compile(r"Started server process \[(\d+)\]")
 READY = "Application startup complete."
+# The service's setup and issuance at argon2's minimum cost, as the Site's context has.
+DEV_ARGS = ("--dev", "--kdf", "test")
 
 
 def free_port() -> int:
@@ -92,7 +94,8 @@ def start(env: dict[str, str], log: Path, *, workers: int = 1,
     """Start `onetime serve` on a free port; does not wait for it (see `wait_ready`)."""
     port = free_port()
     args = [sys.executable, "-m", "onetime.cli", "serve", "--host", HOST, "--port", str(port),
-            "--workers", str(workers), "--log-level", "info", "--no-access-log", *extra_args]
+            "--workers", str(workers), "--log-level", "info", "--no-access-log", *DEV_ARGS,
+            *extra_args]
     with log.open("wb") as out:
         process = subprocess.Popen(args, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=subprocess.STDOUT,
@@ -189,7 +192,7 @@ class Site:
     def env(self) -> dict[str, str]:
         """The environment of a server process on this site."""
         return {"ONETIME_DATABASE_URL": self.url, "ONETIME_KEY_FILE": str(self.key_file),
-                "ONETIME_VAR": str(self.dir), "ONETIME_KDF": "test",
+                "ONETIME_VAR": str(self.dir),
                 # No SMTP server listens there: queued mails wait in the outbox.
                 "ONETIME_SMTP_PORT": str(free_port())}
 

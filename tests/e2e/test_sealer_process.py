@@ -6,8 +6,11 @@ they never run a round: whatever is sealed, the dedicated process sealed.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import urllib.error
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,6 +75,24 @@ def sealer_pids(server: servers.Server) -> list[int]:
     return [pid for pid in pids if pid not in workers]
 
 
+def reaped(pid: int) -> bool:
+    """Gone from the process table: ended AND waited for (a zombie still has an entry)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def readiness(server: servers.Server) -> tuple[int, str | None]:
+    """/readyz's status code and what it says of the sealer (any worker may answer)."""
+    try:
+        with urllib.request.urlopen(f"{server.url}/readyz", timeout=5) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read()
+    try:
+        return status, json.loads(body).get("checks", {}).get("sealer")
+    except ValueError:
+        return status, None
+
+
 def test_serve_seals_in_a_process_of_its_own_that_ends_with_the_server(site, tmp_path):
     """Entries are sealed and anchored while the workers' threads sleep; SIGTERM ends it all."""
     with servers.serve(env_of(site), tmp_path, workers=2) as [server]:
@@ -110,3 +131,27 @@ def test_a_server_killed_outright_does_not_leave_its_sealer_behind(site, tmp_pat
         server.process.wait(DEADLINE)
         eventually(lambda: not alive(sealer), "the orphaned sealer ended")
         eventually(lambda: election_free(site), "the election released")
+
+
+def test_a_killed_sealer_is_reaped_and_restarted_and_readyz_follows_it(site, tmp_path):
+    """kill -9: no zombie is left, /readyz says 503 while it is down, a new one seals."""
+    with servers.serve(env_of(site), tmp_path, workers=2) as [server]:
+        eventually(lambda: readiness(server) == (200, "running"), "ready, sealer running")
+        (sealer,) = sealer_pids(server)
+        os.kill(sealer, signal.SIGKILL)
+        eventually(lambda: reaped(sealer), "the killed sealer reaped, not a zombie")
+        # Down until the back-off (1 s) has passed and the new process has beaten once.
+        eventually(lambda: readiness(server) == (503, "down"), "/readyz: sealer down")
+        eventually(lambda: readiness(server) == (200, "running"), "/readyz: running again")
+        (restarted,) = sealer_pids(server)
+        assert restarted != sealer
+        append(site, ENTRIES)
+        eventually(lambda: unsealed(site) == 0, "the restarted sealer sealing")
+        assert "audit sealer process" in server.log_text()  # its exit was logged
+        assert verify_chain(replace(site.ctx, audit_anchor=site.dir / "audit-anchor.json")).ok
+
+
+def test_without_a_sealer_process_readyz_does_not_wait_for_one(site, tmp_path):
+    """--no-sealer-process: the workers' threads seal; /readyz is 200 with the sealer "off"."""
+    with servers.serve(env_of(site), tmp_path, extra_args=("--no-sealer-process",)) as [server]:
+        assert readiness(server) == (200, "off")

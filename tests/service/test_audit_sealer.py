@@ -109,7 +109,7 @@ class TestDedicatedSealer:
         """SIGKILL frees its election (flock or session lock), and seal_pending seals again."""
         config = Config.from_env({
             "ONETIME_DATABASE_URL": db_url, "ONETIME_KEY_FILE": str(tmp_path / "keys.json"),
-            "ONETIME_VAR": str(tmp_path), "ONETIME_KDF": "test",
+            "ONETIME_VAR": str(tmp_path),
             "ONETIME_AUDIT_ANCHOR": str(ctx.audit_anchor),
             "ONETIME_SEALER_INTERVAL": "3600"})  # one round, then it holds the election
         append(ctx, 1)

@@ -12,6 +12,7 @@ from onetime.api import (
     openapi,
     problems,
     routes_audit,
+    routes_health,
     routes_import,
     routes_setup,
     routes_tokens,
@@ -22,17 +23,20 @@ from onetime.api.forwarded import ClientAddress, Network
 from onetime.api.limits import BodyLimit
 from onetime.api.problems import responses
 from onetime.api.responses import JSONResponse
+from onetime.service.sealing import Heartbeat
 from onetime.service.services import Services
 
 
 def create_app(services: Services, *, on_start: Callable[[], object] | None = None,
                on_stop: Callable[[], object] | None = None,
                kick_outbox: Callable[[], None] = lambda: None,
-               trusted_proxies: Iterable[Network] = (), fast_path: bool = True) -> FastAPI:
+               trusted_proxies: Iterable[Network] = (), fast_path: bool = True,
+               sealer_heartbeat: Heartbeat | None = None) -> FastAPI:
     """Build the API around `services`; on_start/on_stop run the background threads.
 
     `trusted_proxies` may name the client in X-Forwarded-For (api/forwarded.py);
-    `fast_path=False` leaves every verification to the FastAPI route (the parity test).
+    `fast_path=False` leaves every verification to the FastAPI route (the parity test);
+    `sealer_heartbeat`: the dedicated sealer's, for /readyz (None: there is none).
     """
 
     @asynccontextmanager
@@ -49,12 +53,14 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
                   default_response_class=JSONResponse, lifespan=lifespan)
     app.state.services = services
     app.state.kick_outbox = kick_outbox
+    app.state.sealer_heartbeat = sealer_heartbeat
     problems.install(app)
     openapi.install(app)
     app.include_router(routes_tokens.router)
     app.include_router(routes_import.router)
     app.include_router(routes_audit.router)
     app.include_router(routes_setup.router)
+    app.include_router(routes_health.router)
 
     @app.get("/api/v1/time", response_model=schemas.TimeOut, tags=["setup"],
              responses=responses(), summary="The service's clock, for the app's 時刻確認")

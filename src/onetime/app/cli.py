@@ -29,6 +29,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from onetime.app import errors
 from onetime.app.client import ServiceClient
@@ -84,8 +85,7 @@ class Command:
 
     def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
         self.args = args
-        self.config = AppConfig.from_env(env, server_url=getattr(args, "server", None),
-                                         vault_path=args.vault)
+        self.config = app_config(args, env)
         self.vault_file = VaultFile(self.config.vault_path, self.config.clock,
                                     lock_kdf=self.config.lock_kdf,
                                     min_unlock_seconds=self.config.min_unlock_seconds)
@@ -166,7 +166,7 @@ def cmd_lock(cmd: Command) -> int:
 def run_ui(args: argparse.Namespace, env: dict[str, str]) -> int:
     from onetime.app.ui import make_app
 
-    config = AppConfig.from_env(env, server_url=args.server, vault_path=args.vault)
+    config = app_config(args, env)
     client = ServiceClient(config.server_url, config.protocol_kdf, config.clock)
     app = make_app(config.vault_path, config.clock, client, lock_kdf=config.lock_kdf,
                    min_unlock_seconds=config.min_unlock_seconds, language=args.lang or "ja")
@@ -175,6 +175,16 @@ def run_ui(args: argparse.Namespace, env: dict[str, str]) -> int:
     finally:
         client.close()
     return 0
+
+
+def app_config(args: argparse.Namespace, env: dict[str, str]) -> AppConfig:
+    """The settings of this run; --kdf and --clock-file only count with --dev."""
+    dev = getattr(args, "dev", False)
+    return AppConfig.from_env(env, server_url=getattr(args, "server", None),
+                              vault_path=getattr(args, "vault", None),
+                              kdf_profile=getattr(args, "kdf", "production") if dev
+                              else "production",
+                              clock_file=getattr(args, "clock_file", None) if dev else None)
 
 
 def warn(text: str) -> None:
@@ -214,6 +224,13 @@ def parser() -> argparse.ArgumentParser:
                         help="the vault file (default: in the user's data directory)")
     common.add_argument("--lang", choices=("ja", "en"), default=argparse.SUPPRESS,
                         help="language of messages")
+    # End-to-end tests against `onetime serve --dev`: never set by the environment.
+    common.add_argument("--dev", action="store_true", default=argparse.SUPPRESS,
+                        help="development: allows --kdf and --clock-file (tests only)")
+    common.add_argument("--kdf", choices=("production", "test"), default=argparse.SUPPRESS,
+                        help="with --dev: argon2id cost; test is the minimum")
+    common.add_argument("--clock-file", type=Path, default=argparse.SUPPRESS, metavar="FILE",
+                        help="with --dev: read the time from FILE (an RFC 3339 instant)")
     p = argparse.ArgumentParser(prog="onetime-token", parents=[common],
                                 description=__doc__.split("\n\n")[0],
                                 epilog=__doc__.split("\n\n", 1)[1],
@@ -250,6 +267,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if not getattr(args, "dev", False) and (hasattr(args, "kdf") or hasattr(args, "clock_file")):
+        warn("--kdf and --clock-file need --dev")
+        return EXIT_USAGE
     args.vault = getattr(args, "vault", None)
     args.lang = getattr(args, "lang", None)
     env = dict(os.environ if env is None else env)

@@ -1,12 +1,12 @@
-"""The app's settings from the environment: server, vault, KDF costs, clock.
+"""The app's settings from the environment: server, vault; KDF costs and clock from flags.
 
 ONETIME_SERVER       the OTP service (default http://127.0.0.1:8000, the `make run` demo)
 ONETIME_TOKEN_VAULT  the vault file (default: vault.json in the user's data directory)
-ONETIME_KDF=test     argon2's minimum cost for the setup protocol and new lock codes;
-                     must match a server started with ONETIME_KDF=test. For test suites
-                     only: a lock code under these parameters is guessed in seconds.
-ONETIME_CLOCK_FILE   read the time from a file holding an RFC 3339 instant, as the
-                     server does, so end-to-end tests move both clocks together
+
+argon2's minimum cost and a clock read from a file (for end-to-end tests, matching a
+server started with `onetime serve --dev`) come only from the explicit command-line
+switch `onetime-token --dev --kdf test --clock-file F` (cli.py), never from the
+environment: a lock code under the minimum cost is guessed in seconds.
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ class AppConfig:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, server_url: str | None = None,
-                 vault_path: str | Path | None = None) -> AppConfig:
+                 vault_path: str | Path | None = None, kdf_profile: str = "production",
+                 clock_file: Path | None = None) -> AppConfig:
+        """`kdf_profile` "test" and `clock_file`: only from the --dev switch, or a test."""
         env = dict(os.environ if env is None else env)
-        test = env.get("ONETIME_KDF", "production") == "test"
-        clock_file = env.get("ONETIME_CLOCK_FILE")
+        test = kdf_profile == "test"
         vault = vault_path or env.get("ONETIME_TOKEN_VAULT")
         return cls(
             server_url=server_url or env.get("ONETIME_SERVER", DEFAULT_SERVER),
@@ -44,5 +45,5 @@ class AppConfig:
             protocol_kdf=TEST_KDF if test else PRODUCTION_KDF,
             lock_kdf=TEST_KDF if test else VAULT_KDF,
             min_unlock_seconds=0.0 if test else MIN_UNLOCK_SECONDS,
-            clock=FileClock(clock_file) if clock_file else SystemClock(),
+            clock=FileClock(str(clock_file)) if clock_file else SystemClock(),
         )

@@ -12,13 +12,18 @@ from multiprocessing.process import BaseProcess
 
 from onetime.config import Config
 from onetime.crypto import PRODUCTION_KDF, TEST_KDF, FileKeyProvider, KeyFileMissing, KeyRing
-from onetime.domain.clock import Clock, FileClock, SystemClock
+from onetime.domain.clock import Clock, SystemClock
 from onetime.mail import SmtpMailer
 from onetime.service.context import Context
 from onetime.service.imports import ImportService
 from onetime.service.institutions import InstitutionService
 from onetime.service.outbox import OutboxDispatcher
-from onetime.service.sealing import RENEW_SECONDS, Sealer, seal_while_elected
+from onetime.service.sealing import (
+    RENEW_SECONDS,
+    Heartbeat,
+    Sealer,
+    seal_while_elected,
+)
 from onetime.service.setup import SetupService
 from onetime.service.tokens import TokenService
 from onetime.storage.database import Database
@@ -55,16 +60,17 @@ def open_keyring(config: Config, *, create: bool = False) -> KeyRing:
 
 
 def build_context(config: Config, *, clock: Clock | None = None,
-                  create_keys: bool = False) -> Context:
+                  create_keys: bool = False, kdf_profile: str = "production") -> Context:
+    """The context of one process: the system clock and argon2's production cost, unless
+    the caller (a test, or onetime.dev) passes others."""
     if config.database_url.startswith("sqlite:///"):
         from pathlib import Path
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True,
                                                                          exist_ok=True)
-    if clock is None:
-        clock = FileClock(str(config.clock_file)) if config.clock_file else SystemClock()
     return Context(db=Database(config.database_url),
-                   keyring=open_keyring(config, create=create_keys), clock=clock,
-                   setup_kdf=TEST_KDF if config.kdf_profile == "test" else PRODUCTION_KDF,
+                   keyring=open_keyring(config, create=create_keys),
+                   clock=clock or SystemClock(),
+                   setup_kdf=TEST_KDF if kdf_profile == "test" else PRODUCTION_KDF,
                    audit_anchor=config.audit_anchor)
 
 
@@ -120,8 +126,10 @@ def run_sealer_process(config: Config, interval: float, parent: int, *,
     ctx = build_context(config)
     stop = threading.Event()
     threading.Thread(target=_stop_when_orphaned, args=(stop, parent), daemon=True).start()
+    heartbeat = Heartbeat.of(config)
     try:
-        seal_while_elected(ctx, interval, stop, renew=renew)
+        seal_while_elected(ctx, interval, stop, renew=renew,
+                           beat=heartbeat.beat if heartbeat else lambda: None)
     finally:
         ctx.db.dispose()
 

@@ -219,6 +219,15 @@ class Database:
         with self._connect() as conn, conn.begin():
             yield conn
 
+    def ping(self) -> bool:
+        """Whether the database answers a query now (for /readyz); never raises."""
+        try:
+            with self._connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except exc.SQLAlchemyError:
+            return False
+        return True
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -26,12 +26,14 @@ class SiteConfig:
     maildir: Path | None = None
 
     @classmethod
-    def from_config(cls, config: Config, env: dict[str, str] | None = None) -> SiteConfig:
+    def from_config(cls, config: Config, env: dict[str, str] | None = None, *,
+                    kdf_profile: str = "production") -> SiteConfig:
+        """The site of `config`; `kdf_profile` "test" only from onetime.dev or a test."""
         env = dict(os.environ if env is None else env)
         maildir = env.get("ONETIME_MAILDIR") or str(config.key_file.parent / "mail")
         return cls(
             service_id=env.get("ONETIME_SITE_SERVICE_ID", "0000"),
-            kdf_profile=config.kdf_profile,
+            kdf_profile=kdf_profile,
             idle=timedelta(minutes=float(env.get("ONETIME_SITE_IDLE_MINUTES", "15"))),
             insecure_loopback_cookies=config.demo
             or env.get("ONETIME_SITE_INSECURE_LOOPBACK_COOKIES") == "1",

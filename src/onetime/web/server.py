@@ -7,28 +7,21 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from onetime.api.app import create_app
+from onetime.api import server
 from onetime.config import Config
-from onetime.service.services import Background, Services, build_context
+from onetime.domain.clock import Clock
+from onetime.web.config import SiteConfig
 from onetime.web.mount import mount_site
 
 
 def app() -> FastAPI:
-    config = Config.from_env()
-    ctx = build_context(config)
-    services = Services.from_context(ctx)
-    background: list[Background] = []
+    return build(Config.from_env())
 
-    def start() -> None:
-        background.append(Background.start(ctx, config))
 
-    def stop() -> None:
-        for b in background:
-            b.stop()
-        ctx.db.dispose()
-
-    api = create_app(services, on_start=start, on_stop=stop,
-                     kick_outbox=lambda: background and background[0].outbox.kick(),
-                     trusted_proxies=config.trusted_proxies)
-    mount_site(api, services, config)
+def build(config: Config, *, clock: Clock | None = None,
+          kdf_profile: str = "production") -> FastAPI:
+    """onetime.api.server.build with the site mounted (same `clock` and `kdf_profile`)."""
+    api = server.build(config, clock=clock, kdf_profile=kdf_profile)
+    mount_site(api, api.state.services, config,
+               SiteConfig.from_config(config, kdf_profile=kdf_profile))
     return api

@@ -2,8 +2,9 @@
 Chromium driven by Playwright.
 
 The world is built in this process through the service layer, then the server is
-started on the same database and key file. The test moves the server's time by
-writing the clock file (onetime.domain.clock.FileClock): nothing is patched.
+started on the same database and key file, in development mode (onetime.dev: the
+clock file, argon2's minimum cost). The test moves the server's time by writing the clock
+file (onetime.domain.clock.FileClock): nothing is patched.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from onetime import dev
 from onetime.app.client import ServiceClient
 from onetime.app.token import StoredToken
 from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
@@ -124,14 +126,14 @@ def served(tmp_path_factory) -> Iterator[Served]:
     port = _free_port()
     log = base / "server.log"
     env = {**os.environ, "ONETIME_DATABASE_URL": db_url, "ONETIME_KEY_FILE": str(key_file),
-           "ONETIME_KDF": "test", "ONETIME_CLOCK_FILE": str(clock_file),
+           dev.ENV: dev.DevSettings(clock_file=clock_file, kdf_profile="test").to_json(),
            "ONETIME_SMTP_HOST": "127.0.0.1", "ONETIME_SMTP_PORT": str(sink.port),
            "ONETIME_DEMO": "1", "ONETIME_MAILDIR": str(maildir),
            "ONETIME_SITE_SERVICE_ID": SERVICE_ID, "ONETIME_OUTBOX_INTERVAL": "0.2",
            "ONETIME_SEAL_INTERVAL": "1.0"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "onetime.web.server:app",
+            [sys.executable, "-m", "uvicorn", "--factory", "onetime.dev:site_app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"

@@ -41,7 +41,7 @@ class Web:
 
 def build(services, institution, tmp_path, **site_options) -> Web:
     app = create_app(services)
-    config = Config.from_env({"ONETIME_VAR": str(tmp_path), "ONETIME_KDF": "test"})
+    config = Config.from_env({"ONETIME_VAR": str(tmp_path)})
     options = {"service_id": institution.service_id, "kdf_profile": "test", "demo": True,
                "maildir": tmp_path / "mail", **site_options}
     site_app = mount_site(app, services, config, SiteConfig(**options))
