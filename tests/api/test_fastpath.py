@@ -107,13 +107,21 @@ class CommitOutcomeLost(Database):
 
     armed = False
 
-    @contextmanager
-    def read_then_write(self):
-        with super().read_then_write() as tx:
+    def _lost_after_commit(self, transaction):
+        with transaction as tx:
             yield tx
         if self.armed:
             self.armed = False
             raise OperationalError("COMMIT", {}, psycopg.OperationalError("connection lost"))
+
+    # The driver-level transactions: Database.read_then_write wraps them as in production.
+    @contextmanager
+    def _sqlite_read_then_write(self):
+        yield from self._lost_after_commit(super()._sqlite_read_then_write())
+
+    @contextmanager
+    def _pg_read_then_write(self):
+        yield from self._lost_after_commit(super()._pg_read_then_write())
 
 
 class TestUnknownCommitOutcome:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
+from onetime.domain.errors import ServiceUnavailable
 from onetime.storage.availability import is_unavailable
 from onetime.storage.database import Database
 from tests.e2e.servers import free_port
@@ -39,7 +40,10 @@ class TestSqlite:
                     conn.connection.dbapi_connection.cursor().execute(
                         "INSERT INTO t VALUES (1)")
 
-            assert is_unavailable(raised(through_sqlalchemy))
+            # The Database says so in the domain's terms, with the driver's error as cause.
+            error = raised(through_sqlalchemy)
+            assert isinstance(error, ServiceUnavailable)
+            assert is_unavailable(error.__cause__)
             error = raised(on_the_driver_cursor)
             assert isinstance(error, sqlite3.OperationalError)
             assert is_unavailable(error)
@@ -81,7 +85,9 @@ class TestPostgres:
             with db.read() as conn:
                 conn.execute(text("SELECT 1"))
 
-        assert is_unavailable(raised(read))
+        error = raised(read)
+        assert isinstance(error, ServiceUnavailable)
+        assert is_unavailable(error.__cause__)
         db.dispose()
 
     def test_a_terminated_backend_is_unavailable_and_bad_sql_is_not(self, pg_database):

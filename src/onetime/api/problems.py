@@ -11,7 +11,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from onetime.api.responses import JSONResponse
 from onetime.api.schemas import Problem
 from onetime.domain import errors as e
-from onetime.storage.availability import RETRY_AFTER_SECONDS, UNAVAILABLE_TYPES, is_unavailable
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("onetime.api")
@@ -76,13 +75,6 @@ def problem(status: int, code: str, title: str, detail: str, *,
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def unavailable() -> JSONResponse:
-    """503: the database is locked, refused or lost the connection; nothing was written."""
-    return problem(503, "service_unavailable", "Service unavailable",
-                   "the database is unavailable; try again shortly",
-                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
 def responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI entries for the problem documents an operation can answer.
 
@@ -98,6 +90,13 @@ def _status(error: e.OnetimeError) -> int:
         if cls in STATUS:
             return STATUS[cls]
     return 400
+
+
+def unavailable(error: e.ServiceUnavailable) -> JSONResponse:
+    """503 with Retry-After: the database is locked, refused or lost the connection."""
+    log.warning("database unavailable: %s", type(error.__cause__).__name__)
+    return problem(503, error.code, error.title, error.detail,
+                   headers={"Retry-After": str(error.retry_after)})
 
 
 def from_error(error: e.OnetimeError) -> JSONResponse:
@@ -132,6 +131,10 @@ def from_validation(exc: RequestValidationError) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(e.ServiceUnavailable)
+    async def _unavailable(_request: Request, exc: e.ServiceUnavailable):
+        return unavailable(exc)
+
     @app.exception_handler(e.OnetimeError)
     async def _domain(_request: Request, exc: e.OnetimeError):
         return from_error(exc)
@@ -148,15 +151,6 @@ def install(app: FastAPI) -> None:
         code = codes.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, code.replace("_", " ").capitalize(),
                        str(exc.detail), headers=exc.headers)
-
-    async def _database(request: Request, exc: Exception):
-        if is_unavailable(exc):
-            log.warning("database unavailable: %s", type(exc).__name__)
-            return unavailable()
-        return await _unexpected(request, exc)
-
-    for error_type in UNAVAILABLE_TYPES:
-        app.add_exception_handler(error_type, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):

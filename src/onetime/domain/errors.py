@@ -139,3 +139,20 @@ class SetupSessionInvalid(OnetimeError):
 class InvalidPskc(OnetimeError):
     code = "invalid_pskc"
     title = "PSKC document cannot be read"
+
+
+class ServiceUnavailable(Exception):
+    """The database cannot serve now: a lock held past the busy timeout, a refused
+    connection, a failover. Not an OnetimeError, which means the domain refused before
+    writing anything: here a failed COMMIT may or may not have happened, so no caller
+    repeats the work itself (a second verification of the same code would count it as a
+    replay). It is answered "try again later" (503 with Retry-After)."""
+
+    code = "service_unavailable"
+    title = "Service unavailable"
+    # Seconds a client should wait: a lock holder or a failover is usually done by then.
+    retry_after = 2
+
+    def __init__(self, detail: str = "the database is unavailable; try again shortly"):
+        super().__init__(detail)
+        self.detail = detail

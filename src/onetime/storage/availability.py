@@ -10,13 +10,13 @@ none of these and stays an internal error.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from sqlalchemy import exc
 
-# What the API and the site put in Retry-After: a lock holder or a failover is usually
-# done within this.
-RETRY_AFTER_SECONDS = 2
+from onetime.domain.errors import ServiceUnavailable
 
 # SQLAlchemy wraps DBAPI errors raised through a Connection (and refused connects); the
 # verification hot path runs statements on the driver's cursor (storage/driver.py), whose
@@ -39,3 +39,15 @@ def is_unavailable(error: BaseException) -> bool:
         code = getattr(orig, "sqlite_errorcode", None) or 0
         return isinstance(orig, sqlite3.OperationalError) and code & 0xFF in _SQLITE_UNAVAILABLE
     return True
+
+
+@contextmanager
+def unavailable_as_domain_error() -> Iterator[None]:
+    """Raise ServiceUnavailable for an unavailable database, so that no layer above
+    storage needs to know the drivers' exceptions; anything else passes unchanged."""
+    try:
+        yield
+    except UNAVAILABLE_TYPES as error:
+        if not is_unavailable(error):
+            raise
+        raise ServiceUnavailable from error

@@ -26,6 +26,8 @@ from sqlalchemy.pool import NullPool
 # is built on it); in_greenlet tells whether a call came through it.
 from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
 
+from onetime.storage.availability import unavailable_as_domain_error
+
 T = TypeVar("T")
 
 DEFAULT_URL = "sqlite:///var/onetime.db"
@@ -108,7 +110,8 @@ class Database:
         A deferred SQLite transaction that reads, then writes, fails with "database is
         locked" when another writer committed in between; BEGIN IMMEDIATE waits instead.
         """
-        with self._writer.held() if self._writer else nullcontext(), \
+        with unavailable_as_domain_error(), \
+                self._writer.held() if self._writer else nullcontext(), \
                 self._connect().execution_options(onetime_immediate=True) as conn, \
                 conn.begin():
             yield conn
@@ -131,10 +134,13 @@ class Database:
         transaction of its own), and `write()` turns the connection into a transaction
         for several.
         """
-        if self.is_sqlite:
-            with self._sqlite_read_then_write() as tx:
-                yield tx
-            return
+        with unavailable_as_domain_error(), \
+                (self._sqlite_read_then_write() if self.is_sqlite
+                 else self._pg_read_then_write()) as tx:
+            yield tx
+
+    @contextmanager
+    def _pg_read_then_write(self) -> Iterator[ReadThenWrite]:
         with self._connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
             writing = False
@@ -216,7 +222,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self._connect() as conn, conn.begin():
+        with unavailable_as_domain_error(), self._connect() as conn, conn.begin():
             yield conn
 
     def ping(self) -> bool:

@@ -13,7 +13,6 @@ from starlette.responses import RedirectResponse
 from onetime.domain import errors as e
 from onetime.domain import site_errors as se
 from onetime.service.site import SiteServices
-from onetime.storage.availability import RETRY_AFTER_SECONDS, UNAVAILABLE_TYPES, is_unavailable
 from onetime.web import http
 from onetime.web.config import SiteConfig
 from onetime.web.render import error_page
@@ -77,15 +76,11 @@ def create_site(site: SiteServices, config: SiteConfig) -> FastAPI:
         code = HTTP_CODES.get(exc.status_code, "error")
         return error_page(request, code, exc.status_code, area=_area(request))
 
-    async def _database(request: Request, exc: Exception):
-        if not is_unavailable(exc):
-            raise exc  # a bug: ErrorPages logs it and shows the 500 page
-        response = error_page(request, "service_unavailable", 503, area=_area(request))
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    @app.exception_handler(e.ServiceUnavailable)
+    async def _unavailable(request: Request, exc: e.ServiceUnavailable):
+        response = error_page(request, exc.code, 503, area=_area(request))
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
-
-    for error_type in UNAVAILABLE_TYPES:
-        app.add_exception_handler(error_type, _database)
 
     for module in (auth, issuance, top, management, transfer, branch):
         app.include_router(module.router)
