@@ -34,7 +34,7 @@ from onetime.web.i18n import Translator
 FLASH_COOKIE = "onetime_refusal"
 FLASH_LIFETIME = timedelta(seconds=60)
 # What a login page's cookie may name: nothing else is shown from it.
-ANONYMOUS_CODES = frozenset({LoginFailed.code, LoginThrottled.code})
+ANONYMOUS_CODES = frozenset({LoginFailed.code, LoginThrottled.code, OtpSuspended.code})
 MAC_PURPOSE = "site-refusal"
 MAX_VALUE = 254  # the longest field kept (an e-mail address)
 

@@ -90,10 +90,17 @@ class TestOpenSessionEnds:
             confirm_transfer(client, token, request_id, "Master-conf1", bad)
         assert client.get("/top").status_code == 200
         token, request_id = start_transfer(client, world, world.master)
-        confirm_transfer(client, token, request_id, "Master-conf1", bad)
+        answer = confirm_transfer(client, token, request_id, "Master-conf1", bad)
         assert world.site.tokens.get_token(world.institution,
                                            world.master.user_id).state == "suspended"
+        # Post/Redirect/Get to the login page, which says why (once); the session is gone.
+        assert (answer.status_code, answer.headers["location"]) == (303, "/login")
+        assert "利用が停止されています" in client.get("/login").text
+        assert "利用が停止されています" not in client.get("/login").text
         assert goes_to_login(client)
+        # Signed in again, the top page says who releases it (rule 8).
+        assert log_in(client, "demo-master").headers["location"] == "/top"
+        assert 'id="suspension"' in client.get("/top").text
 
     def test_revocation_through_the_api_ends_the_session_at_its_next_request(
             self, client, world, clock):

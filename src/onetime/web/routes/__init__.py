@@ -9,9 +9,11 @@ from fastapi import Request
 from starlette.responses import RedirectResponse
 
 from onetime.domain.errors import OnetimeError
+from onetime.domain.site_errors import OtpSuspended
 from onetime.service.site_users import Standing
+from onetime.web import http
 from onetime.web.deps import Customer, Staff, site
-from onetime.web.refusals import Refusal
+from onetime.web.refusals import Refusal, refuse_anonymous
 from onetime.web.render import translator
 
 
@@ -34,7 +36,14 @@ def take(request: Request, who: Customer | Staff, key: str) -> Any:
 def refuse(request: Request, who: Customer | Staff, form: str, error: OnetimeError,
            **values: str) -> RedirectResponse:
     """Post/Redirect/Get: keep why the form was refused (and its non-secret `values`) in
-    the session, and send the browser back to the form's GET URL `form`."""
+    the session, and send the browser back to the form's GET URL `form`.
+
+    A suspension has ended the user's sessions (issue 10.6): the login page says why,
+    and after signing in again the top page says who releases it (rule 8)."""
+    if isinstance(error, OtpSuspended):
+        response = refuse_anonymous(request, "/login", error, {})
+        http.clear_cookie(response, request, http.CUSTOMER_COOKIE)
+        return response
     remember(request, who, refusal=Refusal.of(form, error, values).to_dict())
     return RedirectResponse(form, status_code=303)
 
