@@ -93,8 +93,12 @@ def cmd_audit_seal(args, config: Config) -> int:
 
 
 def cmd_audit_verify(args, config: Config) -> int:
+    from onetime.service.anchor import RESET_HINT, reset_anchor
     from onetime.service.audit import seal_pending, verify_chain
     services = _services(config)
+    if args.new_anchor:
+        anchor = reset_anchor(services.ctx, args.actor)
+        print(f"new audit anchor at seal {anchor.seal_seq} (recorded as audit_anchor_reset)")
     if args.seal:
         seal_pending(services.ctx, limit=10**9)
     report = verify_chain(services.ctx)
@@ -102,6 +106,8 @@ def cmd_audit_verify(args, config: Config) -> int:
         print(f"TAMPERED: {problem}")
     print(f"{report.sealed} sealed entries checked, {len(report.problems)} problems, "
           f"{report.unsealed} not yet sealed")
+    if report.anchor_problem:
+        print(f"the audit anchor is not the chain's head: {RESET_HINT}", file=sys.stderr)
     return 0 if report.ok else 2
 
 
@@ -210,6 +216,11 @@ def parser() -> argparse.ArgumentParser:
     ver = asub.add_parser("verify", help="check the hash chain; exit 2 if tampered")
     ver.add_argument("--no-seal", dest="seal", action="store_false",
                      help="only check; do not seal pending entries first")
+    ver.add_argument("--new-anchor", action="store_true",
+                     help="start a new audit anchor at the current chain head (after a "
+                          "restore, or once a missing or older anchor is explained); audited")
+    ver.add_argument("--actor", default="operator",
+                     help="who starts the new anchor, for the audit trail (default: operator)")
     ver.set_defaults(func=cmd_audit_verify)
 
     serve = sub.add_parser("serve", help="run the OTP service API (and its audit sealer)")
