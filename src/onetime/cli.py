@@ -14,6 +14,8 @@ from onetime.domain.errors import OnetimeError
 from onetime.service.services import Services, build_context
 from onetime.storage import migrate
 
+PRIVATE_UMASK = 0o077
+
 
 def _services(config: Config, *, create_keys: bool = False) -> Services:
     return Services.from_context(build_context(config, create_keys=create_keys))
@@ -111,10 +113,19 @@ def cmd_audit_verify(args, config: Config) -> int:
     return 0 if report.ok else 2
 
 
+def _require_private_key_file(config: Config) -> None:
+    from onetime.crypto import FileKeyProvider, KeyFileExposed
+    try:
+        FileKeyProvider.require_private(config.key_file)
+    except KeyFileExposed as exc:
+        raise SystemExit(f"error: {exc}; not serving") from None
+
+
 def cmd_serve(args, config: Config) -> int:
     import uvicorn
     dev = _dev_settings(args)
     ctx = build_context(config, create_keys=True)
+    _require_private_key_file(config)
     migrate.upgrade(ctx.db)
     ctx.db.dispose()
     factory = "onetime.web.server:app" if args.site else "onetime.api.server:app"
@@ -258,6 +269,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Whatever this process and its children create (database, keys, anchor, locks, and
+    # files SQLite makes) is for the owner alone, whatever umask the shell had.
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
     args = parser().parse_args(argv)
     try:
         return args.func(args, Config.from_env())
