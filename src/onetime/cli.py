@@ -123,6 +123,8 @@ def _require_private_key_file(config: Config) -> None:
 
 def cmd_serve(args, config: Config) -> int:
     import uvicorn
+
+    from onetime.api.protocols import head_limited
     dev = _dev_settings(args)
     ctx = build_context(config, create_keys=True)
     _require_private_key_file(config)
@@ -142,7 +144,7 @@ def cmd_serve(args, config: Config) -> int:
         # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=False,
-                    loop=args.loop, http=args.http, access_log=args.access_log)
+                    loop=args.loop, http=head_limited(args.http), access_log=args.access_log)
     finally:
         if supervisor is not None:
             supervisor.stop()
