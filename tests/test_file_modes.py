@@ -45,7 +45,7 @@ def var(tmp_path) -> Path:
 @pytest.fixture
 def env(var, db_url):
     """ONETIME_VAR alone: the SQLite database, key file and anchor in their default places."""
-    env = {**os.environ, "ONETIME_VAR": str(var), "ONETIME_KDF": "test"}
+    env = {**os.environ, "ONETIME_VAR": str(var)}
     for name in ("ONETIME_DATABASE_URL", "ONETIME_KEY_FILE", "ONETIME_AUDIT_ANCHOR"):
         env.pop(name, None)
     if not db_url.startswith("sqlite"):
