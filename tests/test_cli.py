@@ -108,3 +108,58 @@ class TestKeysRotate:
         assert "1 secrets re-wrapped" in out
         after = Services.from_context(build_context(Config.from_env(env)))
         assert after.ctx.keyring.active_key_id() != before
+
+
+class TestAuditAnchor:
+    """`audit verify` fails while the anchor is missing, damaged or older, until --new-anchor."""
+
+    @pytest.fixture
+    def anchored(self, env, tmp_path):
+        """An institution's entries, sealed and anchored by a first `audit verify`."""
+        run(env, "institution", "add", "--service-id", "0107", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        assert run(env, "audit", "verify").returncode == 0
+        anchor = tmp_path / "audit-anchor.json"
+        assert anchor.exists()
+        return anchor
+
+    def test_a_deleted_anchor_fails_with_a_message(self, env, anchored):
+        """No anchor while entries are sealed: exit 2, and the message says what to do."""
+        anchored.unlink()
+        result = run(env, "audit", "verify", check=False)
+        assert result.returncode == 2
+        assert "anchor" in result.stdout
+        assert "missing" in result.stdout
+        assert "--new-anchor" in result.stderr
+
+    def test_a_truncated_anchor_fails(self, env, anchored):
+        """A cut-off anchor is unreadable: exit 2."""
+        anchored.write_bytes(anchored.read_bytes()[:15])
+        result = run(env, "audit", "verify", check=False)
+        assert result.returncode == 2
+        assert "unreadable" in result.stdout
+
+    def test_an_older_anchor_fails(self, env, anchored):
+        """An anchor put back from an earlier copy is behind the chain: exit 2."""
+        old = anchored.read_bytes()
+        run(env, "institution", "set", "0107", "max_failures=9")
+        assert run(env, "audit", "verify").returncode == 0
+        anchored.write_bytes(old)
+        result = run(env, "audit", "verify", check=False)
+        assert result.returncode == 2
+        assert "older" in result.stdout
+
+    def test_new_anchor_starts_again_and_is_audited(self, env, anchored):
+        """`--new-anchor` exits 0, and the trail records the reset with its actor."""
+        anchored.unlink()
+        assert run(env, "audit", "verify", check=False).returncode == 2
+        reset = run(env, "audit", "verify", "--new-anchor", "--actor", "operator:suzuki")
+        assert "new audit anchor" in reset.stdout
+        assert run(env, "audit", "verify").returncode == 0
+        ctx = build_context(Config.from_env(env))
+        with ctx.db.read() as conn:
+            entries = ctx.audit.sealed_in_order(conn)
+            resets = [e for e in entries if e.event == "audit_anchor_reset"]
+        ctx.db.dispose()
+        assert [(e.actor, e.detail["previous"]) for e in resets] == \
+            [("operator:suzuki", "missing")]

@@ -14,6 +14,8 @@ from onetime.domain.errors import OnetimeError
 from onetime.service.services import Services, build_context
 from onetime.storage import migrate
 
+PRIVATE_UMASK = 0o077
+
 
 def _services(config: Config, *, create_keys: bool = False) -> Services:
     return Services.from_context(build_context(config, create_keys=create_keys))
@@ -93,8 +95,12 @@ def cmd_audit_seal(args, config: Config) -> int:
 
 
 def cmd_audit_verify(args, config: Config) -> int:
+    from onetime.service.anchor import RESET_HINT, reset_anchor
     from onetime.service.audit import seal_pending, verify_chain
     services = _services(config)
+    if args.new_anchor:
+        anchor = reset_anchor(services.ctx, args.actor)
+        print(f"new audit anchor at seal {anchor.seal_seq} (recorded as audit_anchor_reset)")
     if args.seal:
         seal_pending(services.ctx, limit=10**9)
     report = verify_chain(services.ctx)
@@ -102,13 +108,26 @@ def cmd_audit_verify(args, config: Config) -> int:
         print(f"TAMPERED: {problem}")
     print(f"{report.sealed} sealed entries checked, {len(report.problems)} problems, "
           f"{report.unsealed} not yet sealed")
+    if report.anchor_problem:
+        print(f"the audit anchor is not the chain's head: {RESET_HINT}", file=sys.stderr)
     return 0 if report.ok else 2
+
+
+def _require_private_key_file(config: Config) -> None:
+    from onetime.crypto import FileKeyProvider, KeyFileExposed
+    try:
+        FileKeyProvider.require_private(config.key_file)
+    except KeyFileExposed as exc:
+        raise SystemExit(f"error: {exc}; not serving") from None
 
 
 def cmd_serve(args, config: Config) -> int:
     import uvicorn
+
+    from onetime.api.protocols import head_limited
     dev = _dev_settings(args)
     ctx = build_context(config, create_keys=True)
+    _require_private_key_file(config)
     migrate.upgrade(ctx.db)
     ctx.db.dispose()
     factory = "onetime.web.server:app" if args.site else "onetime.api.server:app"
@@ -125,7 +144,7 @@ def cmd_serve(args, config: Config) -> int:
         # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=False,
-                    loop=args.loop, http=args.http, access_log=args.access_log)
+                    loop=args.loop, http=head_limited(args.http), access_log=args.access_log)
     finally:
         if supervisor is not None:
             supervisor.stop()
@@ -210,6 +229,11 @@ def parser() -> argparse.ArgumentParser:
     ver = asub.add_parser("verify", help="check the hash chain; exit 2 if tampered")
     ver.add_argument("--no-seal", dest="seal", action="store_false",
                      help="only check; do not seal pending entries first")
+    ver.add_argument("--new-anchor", action="store_true",
+                     help="start a new audit anchor at the current chain head (after a "
+                          "restore, or once a missing or older anchor is explained); audited")
+    ver.add_argument("--actor", default="operator",
+                     help="who starts the new anchor, for the audit trail (default: operator)")
     ver.set_defaults(func=cmd_audit_verify)
 
     serve = sub.add_parser("serve", help="run the OTP service API (and its audit sealer)")
@@ -247,6 +271,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Whatever this process and its children create (database, keys, anchor, locks, and
+    # files SQLite makes) is for the owner alone, whatever umask the shell had.
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
     args = parser().parse_args(argv)
     try:
         return args.func(args, Config.from_env())

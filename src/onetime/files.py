@@ -26,6 +26,16 @@ def ensure_private_dir(directory: Path) -> None:
     directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
 
 
+def create_private(path: Path) -> None:
+    """Create `path` empty, mode 0600, in a private directory, unless it exists already.
+
+    For files another library creates with the umask's mode (SQLite's database, whose
+    -wal and -shm files then take its mode): made here first, no one else ever sees them.
+    """
+    ensure_private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE))
+
+
 def atomic_write(path: Path, data: bytes, *, overwrite: bool = True) -> None:
     """Put `data` at `path` whole or not at all, mode 0600, even across a crash.
 

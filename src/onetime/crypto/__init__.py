@@ -12,6 +12,7 @@ from onetime.crypto.errors import (
     InvalidPasswordHash,
     KeyFileCorrupt,
     KeyFileExists,
+    KeyFileExposed,
     KeyFileMissing,
     UnknownKey,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "KdfParams",
     "KeyFileCorrupt",
     "KeyFileExists",
+    "KeyFileExposed",
     "KeyFileMissing",
     "KeyProvider",
     "KeyRing",

@@ -57,6 +57,19 @@ class KeyFileExists(CryptoError):
         self.path = path
 
 
+class KeyFileExposed(CryptoError):
+    """The key file may be read or written by others than its owner (group or world bits).
+
+    `onetime serve` refuses to start on it: whoever can read it can decrypt every secret.
+    """
+
+    def __init__(self, path: Path, mode: int) -> None:
+        super().__init__(f"key file {str(path)!r} has mode {mode:04o}: others than its owner "
+                         f"may read or change it; `chmod 600 {path}` and check who read it")
+        self.path = path
+        self.mode = mode
+
+
 class KeyFileCorrupt(CryptoError):
     """The key file is not valid JSON, has an unknown version or a bad key."""
 

@@ -35,6 +35,7 @@ from onetime.crypto.errors import (
     DecryptionFailed,
     KeyFileCorrupt,
     KeyFileExists,
+    KeyFileExposed,
     KeyFileMissing,
     UnknownKey,
 )
@@ -136,6 +137,13 @@ class FileKeyProvider(KeyProvider):
         except FileExistsError:
             raise KeyFileExists(path) from None
         return cls.open(path, monotonic=monotonic)
+
+    @staticmethod
+    def require_private(path: str | os.PathLike[str]) -> None:
+        """Raises KeyFileExposed unless only the owner may read and write the key file."""
+        mode = os.stat(path).st_mode & 0o7777
+        if mode & 0o077:
+            raise KeyFileExposed(Path(path), mode)
 
     @classmethod
     def open(

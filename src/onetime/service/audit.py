@@ -8,7 +8,8 @@ cannot re-forge the chain after editing it.
 
 A chain alone cannot show that its newest entries were cut off. So each sealing
 round also writes the head (seal_seq, seal_hash) to an anchor file beside the key
-file, outside the database; `verify_chain` checks that the database still holds it.
+file, outside the database; `verify_chain` checks that the database's head is the
+anchored one (anchor.py).
 
 Which process seals, and how often: sealing.py.
 """
@@ -16,11 +17,10 @@ Which process seals, and how often: sealing.py.
 from __future__ import annotations
 
 import hmac
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from onetime.files import atomic_write
+from onetime.service.anchor import AnchorKeeper, anchor_lock, anchor_problem, head_of
+from onetime.service.anchor import read_anchor as read_anchor
 from onetime.service.context import Context
 from onetime.storage.audit import AuditEntry
 
@@ -59,62 +59,38 @@ def seal_elected(ctx: Context, limit: int = 50_000) -> int:
     seals: on SQLite that transaction stops every verification while it lasts.
     """
     total = retries = 0
-    sealed_head: tuple[int, bytes] | None = None
-    while total < limit and retries < SEAL_RETRIES:
-        with ctx.db.read() as conn:
-            head = ctx.audit.chain_head(conn)
-            batch = ctx.audit.unsealed_canonical(conn, SEAL_BATCH)
-        if not batch:
-            break
-        seq, previous = head[0], head[1] or GENESIS
-        seals = []
-        for entry_id, canonical in batch:
-            seq += 1
-            previous = link_mac(ctx, previous, seq, canonical)
-            seals.append((entry_id, seq, previous))
-        with ctx.db.write() as conn:
-            if not ctx.audit.try_lock_sealer(conn):
-                return total
-            if ctx.audit.chain_head(conn) != head:
-                retries += 1
-                continue
-            ctx.audit.seal_many(conn, seals)
-        sealed_head = (seq, previous)
-        total += len(batch)
-        if len(batch) < SEAL_BATCH:
-            break
-    if sealed_head and ctx.audit_anchor is not None:
-        write_anchor(ctx, ctx.audit_anchor, *sealed_head)
+    sealed_head = None
+    with anchor_lock(ctx):
+        keeper = None
+        while total < limit and retries < SEAL_RETRIES:
+            with ctx.db.read() as conn:
+                head = ctx.audit.chain_head(conn)
+                batch = ctx.audit.unsealed_canonical(conn, SEAL_BATCH)
+            if not batch:
+                break
+            keeper = keeper or AnchorKeeper(ctx, head_of(head))
+            seq, previous = head[0], head[1] or GENESIS
+            seals = []
+            for entry_id, canonical in batch:
+                seq += 1
+                previous = link_mac(ctx, previous, seq, canonical)
+                seals.append((entry_id, seq, previous))
+            keeper.committing(head_of(head), (seq, previous))
+            with ctx.db.write() as conn:
+                if not ctx.audit.try_lock_sealer(conn):
+                    break
+                if ctx.audit.chain_head(conn) != head:
+                    retries += 1
+                    keeper = None  # look at the anchor again against the new head
+                    continue
+                ctx.audit.seal_many(conn, seals)
+            sealed_head = (seq, previous)
+            total += len(batch)
+            if len(batch) < SEAL_BATCH:
+                break
+        if keeper and sealed_head:
+            keeper.committed(sealed_head)
     return total
-
-
-def write_anchor(ctx: Context, path: Path, seq: int, head: bytes) -> None:
-    """Record the chain head outside the database; never move it backwards."""
-    try:
-        current = read_anchor(ctx, path)
-    except ValueError:
-        current = None  # a damaged anchor is reported by verify_chain, then replaced here
-    if current and current[0] >= seq:
-        return
-    body = {"seal_seq": seq, "seal_hash": head.hex()}
-    body["mac"] = ctx.keyring.mac("audit-anchor", json.dumps(body, sort_keys=True).encode()).hex()
-    atomic_write(path, json.dumps(body).encode())
-
-
-def read_anchor(ctx: Context, path: Path) -> tuple[int, bytes] | None:
-    """The anchored (seal_seq, seal_hash), or None. Raises ValueError if damaged or forged."""
-    try:
-        body = json.loads(path.read_text())
-        mac = bytes.fromhex(body.pop("mac", ""))
-        seq, head = int(body["seal_seq"]), bytes.fromhex(body["seal_hash"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"audit anchor {path} is unreadable") from exc
-    expected = ctx.keyring.mac("audit-anchor", json.dumps(body, sort_keys=True).encode())
-    if not hmac.compare_digest(mac, expected):
-        raise ValueError(f"audit anchor {path} fails its MAC")
-    return seq, head
 
 
 @dataclass
@@ -122,6 +98,7 @@ class ChainReport:
     sealed: int = 0
     unsealed: int = 0
     problems: list[str] = field(default_factory=list)
+    anchor_problem: str | None = None  # also in `problems`
 
     @property
     def ok(self) -> bool:
@@ -129,15 +106,12 @@ class ChainReport:
 
 
 def verify_chain(ctx: Context, max_problems: int = 100) -> ChainReport:
-    """Walk the sealed chain; report every edited, inserted or deleted entry."""
+    """Walk the sealed chain; report every edited, inserted or deleted entry.
+
+    Then compare the chain head with the anchor (anchor.py): a missing, unreadable or
+    older anchor, or newest entries cut off, are problems too.
+    """
     report = ChainReport()
-    anchor = None
-    if ctx.audit_anchor is not None:
-        try:
-            anchor = read_anchor(ctx, ctx.audit_anchor)
-        except ValueError as exc:
-            report.problems.append(str(exc))
-    anchor_found = False
     previous, expected_seq = GENESIS, 1
     with ctx.db.read() as conn:
         report.unsealed = ctx.audit.count_unsealed(conn)
@@ -152,16 +126,16 @@ def verify_chain(ctx: Context, max_problems: int = 100) -> ChainReport:
                 report.problems.append(
                     f"entry id {entry.id} (seal {entry.seal_seq}) does not match its seal:"
                     " edited or inserted")
-            if anchor and entry.seal_seq == anchor[0]:
-                anchor_found = hmac.compare_digest(entry.seal_hash or b"", anchor[1])
             # Continue from the stored hash so one bad entry is reported once, not forever.
             previous = entry.seal_hash or mac
             expected_seq = entry.seal_seq + 1
             if len(report.problems) >= max_problems:
                 return report
-    if anchor and not anchor_found:
-        report.problems.append(
-            f"seal {anchor[0]}, the chain head recorded outside the database, is missing or"
-            " changed: the newest entries were deleted")
+    # The head read again under the anchor's lock: sealing may have gone on meanwhile.
+    with anchor_lock(ctx):
+        with ctx.db.read() as conn:
+            head = head_of(ctx.audit.chain_head(conn))
+        report.anchor_problem = anchor_problem(ctx, head)
+    if report.anchor_problem:
+        report.problems.append(report.anchor_problem)
     return report
-

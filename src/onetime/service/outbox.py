@@ -10,10 +10,11 @@ from sqlalchemy import select, update
 
 from onetime.mail import Mailer, MailError, OutgoingMail
 from onetime.service.context import Context
+from onetime.service.pruning import MAX_MAIL_ATTEMPTS, PruneSchedule
 from onetime.storage.schema import outbox
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = MAX_MAIL_ATTEMPTS
 
 
 def deliver_pending(ctx: Context, mailer: Mailer, limit: int = 100) -> int:
@@ -51,13 +52,17 @@ def deliver_pending(ctx: Context, mailer: Mailer, limit: int = 100) -> int:
 
 
 class OutboxDispatcher:
-    """A background thread; `kick()` after a commit that queued mail sends it at once."""
+    """A background thread; `kick()` after a commit that queued mail sends it at once.
+
+    It also prunes expired setup sessions and old mails when due (service/pruning.py).
+    """
 
     def __init__(self, ctx: Context, mailer: Mailer, interval: float = 2.0) -> None:
         self.ctx, self.mailer, self.interval = ctx, mailer, interval
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        self._pruning = PruneSchedule(ctx)
 
     def start(self) -> None:
         self._thread.start()
@@ -76,5 +81,6 @@ class OutboxDispatcher:
             self._wake.clear()
             try:
                 deliver_pending(self.ctx, self.mailer)
+                self._pruning.run_if_due()
             except Exception:  # the database may be busy; the next round retries
                 log.warning("outbox round failed; will retry", exc_info=True)

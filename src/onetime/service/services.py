@@ -54,7 +54,6 @@ def open_keyring(config: Config, *, create: bool = False) -> KeyRing:
     except KeyFileMissing:
         if not create:
             raise
-        config.key_file.parent.mkdir(parents=True, exist_ok=True)
         provider = FileKeyProvider.create(config.key_file)
     return KeyRing(provider)
 
@@ -63,10 +62,6 @@ def build_context(config: Config, *, clock: Clock | None = None,
                   create_keys: bool = False, kdf_profile: str = "production") -> Context:
     """The context of one process: the system clock and argon2's production cost, unless
     the caller (a test, or onetime.dev) passes others."""
-    if config.database_url.startswith("sqlite:///"):
-        from pathlib import Path
-        Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True,
-                                                                         exist_ok=True)
     return Context(db=Database(config.database_url),
                    keyring=open_keyring(config, create=create_keys),
                    clock=clock or SystemClock(),

@@ -16,9 +16,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -26,6 +27,7 @@ from sqlalchemy.pool import NullPool
 # is built on it); in_greenlet tells whether a call came through it.
 from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
 
+from onetime.files import create_private
 from onetime.storage.availability import unavailable_as_domain_error
 
 T = TypeVar("T")
@@ -59,6 +61,10 @@ class Database:
         self._loop_pool_size = loop_pool_size
         self._loop_engine: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
         if self.is_sqlite:
+            path = make_url(url).database
+            if path and path != ":memory:" and not path.startswith("file:"):
+                # Before SQLite makes it (and its -wal and -shm) with the umask's mode.
+                create_private(Path(path))
             self.engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None,
                                         connect_args={"check_same_thread": False,
                                                       "timeout": busy_timeout})
