@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import insert, text
 
+from onetime.domain.institutions import Institution
 from onetime.domain.tokens import TokenKind, TokenState, secret_aad
 from onetime.otp import totp
 from onetime.service.context import Context
-from onetime.storage.institutions import Institution
 from onetime.storage.schema import tokens
 from onetime.storage.tokens import NewToken
 

@@ -27,11 +27,11 @@ from sqlalchemy import create_engine, text
 
 from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
 from onetime.domain.clock import SystemClock
+from onetime.domain.institutions import Institution
 from onetime.service.context import Context
 from onetime.service.services import Services
 from onetime.storage import migrate
 from onetime.storage.database import Database
-from onetime.storage.institutions import Institution
 
 PG_ADMIN_URL = os.environ.get("ONETIME_TEST_PG",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from onetime.crypto import TEST_KDF
+from onetime.domain.audit import AuditEntry
 from onetime.domain.clock import FakeClock
 from onetime.domain.errors import SetupFailed
+from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token
 from onetime.otp import totp
 from onetime.service import keys
@@ -24,8 +26,6 @@ from onetime.service.services import Services
 from onetime.service.setup import SetupFinished
 from onetime.service.tokens import TokenDocument, Verification
 from onetime.setup.protocol import Client
-from onetime.storage.audit import AuditEntry
-from onetime.storage.institutions import Institution
 from onetime.storage.schema import audit_log
 
 # Long and unusual, so a scan of the database cannot find it by chance.

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import pytest
 
 from onetime.crypto import TEST_KDF
+from onetime.domain.institutions import Institution
 from onetime.domain.people import BranchStaff, Contract, Role, SiteUser
 from onetime.otp import totp
 from onetime.service.services import Services
 from onetime.service.site import SiteServices
 from onetime.service.site_demo import seed_demo
 from onetime.setup.protocol import Client
-from onetime.storage.institutions import Institution
 
 PASSWORDS = {  # login ID → (login password, confirmation password)
     "demo-master": ("Master-pass1", "Master-conf1"),

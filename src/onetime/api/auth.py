@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import Request
 
 from onetime.domain.errors import InvalidApiKey
+from onetime.domain.institutions import Institution
 from onetime.domain.values import SERVICE_ID_PATTERN
 from onetime.service.services import Services
-from onetime.storage.institutions import Institution
 
 
 async def services(request: Request) -> Services:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from onetime.domain.audit import AuditEntry
 from onetime.service.imports import ImportResult
 from onetime.service.tokens import TokenDocument, Verification
-from onetime.storage.audit import AuditEntry
 
 
 def token_document(doc: TokenDocument) -> dict:

@@ -11,8 +11,8 @@ from onetime.api import documents, schemas
 from onetime.api.auth import institution, services, source_ip
 from onetime.api.problems import problem, responses
 from onetime.api.responses import JSONResponse
+from onetime.domain.institutions import Institution
 from onetime.service.services import Services
-from onetime.storage.institutions import Institution
 
 router = APIRouter(prefix="/api/v1/services/{service_id}", tags=["import"])
 

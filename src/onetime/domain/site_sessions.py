@@ -8,6 +8,7 @@ a new token after a revocation (rules 8 and 9).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from onetime.domain.tokens import TokenState
@@ -24,3 +25,19 @@ def outlived(state: TokenState, revoked_at: datetime | None,
     if state == TokenState.SUSPENDED:
         return suspended_at is not None and suspended_at > started_at
     return False
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser (customer or branch staff); the server side of its cookie,
+    which holds only a random token whose hash is `id`."""
+
+    id: str
+    kind: str
+    institution_id: int
+    principal_id: int
+    csrf: str
+    data: dict
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime

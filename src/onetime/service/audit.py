@@ -19,10 +19,10 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
+from onetime.domain.audit import AuditEntry
 from onetime.service.anchor import AnchorKeeper, anchor_lock, anchor_problem, head_of
 from onetime.service.anchor import read_anchor as read_anchor
 from onetime.service.context import Context
-from onetime.storage.audit import AuditEntry
 
 GENESIS = b"\x00" * 32
 # The name of the lock that elects one sealer among all processes (Database.exclusive).

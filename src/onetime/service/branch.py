@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from onetime.crypto import PasswordHasher
 from onetime.domain import people
+from onetime.domain.institutions import Institution
 from onetime.domain.people import BranchStaff, Contract, SiteUser
 from onetime.domain.site_errors import (
     LoginIdTaken,
@@ -26,7 +27,6 @@ from onetime.service.login import STAFF, LoginService
 from onetime.service.site_users import SiteUserService
 from onetime.service.tokens import TokenDocument, TokenService
 from onetime.service.web_sessions import SessionService
-from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
 
 

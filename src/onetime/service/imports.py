@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from onetime.crypto import Secret
 from onetime.domain import values
 from onetime.domain.errors import InvalidPskc, InvalidUserId
+from onetime.domain.institutions import Institution
 from onetime.domain.tokens import HOTP_LOOK_AHEAD, TokenKind, TokenState, secret_aad
 from onetime.domain.values import MAX_DIGITS, MIN_DIGITS
 from onetime.otp import ALGORITHMS
 from onetime.service.context import Context
 from onetime.service.tokens import new_serial
-from onetime.storage.institutions import Institution
 from onetime.storage.tokens import NewToken
 
 # PBKDF2 runs on the request thread: a document must not name a cost that stalls it

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from onetime.crypto import Secret, api_key_hash, new_api_key
 from onetime.domain import values
 from onetime.domain.errors import InstitutionExists, InvalidApiKey, UnknownInstitution
+from onetime.domain.institutions import Institution
 from onetime.domain.settings import InstitutionSettings
 from onetime.service.context import Context
-from onetime.storage.institutions import Institution
 
 # Settings changed by `onetime institution set` reach every server process within this.
 CACHE_SECONDS = 2.0

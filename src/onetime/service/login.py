@@ -20,12 +20,12 @@ from sqlalchemy import Connection
 from onetime.crypto import PasswordHasher
 from onetime.domain import people
 from onetime.domain.errors import InvalidInput
+from onetime.domain.institutions import Institution
 from onetime.domain.people import BranchStaff, SiteUser
 from onetime.domain.site_errors import LoginFailed, LoginThrottled
 from onetime.domain.throttle import LOGIN_PER_ADDRESS, LOGIN_PER_ID
 from onetime.service.context import Context
 from onetime.service.throttling import Throttle, throttle_key
-from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
 
 # A typed login ID longer than this is cut before it is hashed into a throttle key.

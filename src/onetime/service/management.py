@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from onetime.domain import people
 from onetime.domain.errors import TokenNotFound
+from onetime.domain.institutions import Institution
 from onetime.domain.people import SiteUser
 from onetime.domain.site_errors import NoUserSelected, UserNotFound
 from onetime.domain.tokens import REVOCABLE, TokenState
@@ -18,7 +19,6 @@ from onetime.service.site_users import SiteUserService, Standing
 from onetime.service.stepup import StepUpService
 from onetime.service.tokens import TokenDocument, TokenService
 from onetime.service.web_sessions import SessionService
-from onetime.storage.institutions import Institution
 
 RELEASE_REASON = "利用者管理: ワンタイムパスワードの利用停止解除"
 REVOKE_REASON = "利用者管理: トークンの失効"

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert
 
+from onetime.domain.institutions import Institution
 from onetime.mail import render
-from onetime.storage.institutions import Institution
 from onetime.storage.schema import outbox
 
 

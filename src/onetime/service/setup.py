@@ -18,6 +18,7 @@ from onetime.domain.errors import (
     SetupFailed,
     SetupSessionInvalid,
 )
+from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenState, secret_aad
 from onetime.service.context import Context
 from onetime.service.institutions import InstitutionService
@@ -29,7 +30,6 @@ from onetime.setup.protocol import (
     seal_payload,
     server_respond,
 )
-from onetime.storage.institutions import Institution
 from onetime.storage.schema import setup_sessions
 
 SESSION_LIFETIME = timedelta(minutes=5)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from onetime.domain.institutions import Institution
 from onetime.domain.people import Role
 from onetime.domain.transfers import AccountType
 from onetime.service.site import SiteServices
-from onetime.storage.institutions import Institution
 from onetime.storage.ledger import CLEARING, CUSTOMER
 from onetime.storage.site_schema import contracts
 

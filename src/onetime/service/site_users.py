@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from onetime.crypto import PasswordHasher
 from onetime.domain import people, values
+from onetime.domain.institutions import Institution
 from onetime.domain.people import Contract, Role, SiteUser, SuspensionAdvice
 from onetime.domain.site_errors import (
     ContractNotFound,
@@ -18,7 +19,6 @@ from onetime.domain.tokens import TokenState
 from onetime.service.context import Context
 from onetime.service.login import CUSTOMERS, LoginService
 from onetime.service.tokens import TokenDocument, TokenService
-from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
 
 

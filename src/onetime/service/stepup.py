@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from onetime.crypto import PasswordHasher
+from onetime.domain.institutions import Institution
 from onetime.domain.people import Contract, SiteUser
 from onetime.domain.site_errors import (
     CodeRejected,
@@ -29,7 +30,6 @@ from onetime.service.context import Context
 from onetime.service.throttling import Throttle, throttle_key
 from onetime.service.tokens import TokenService
 from onetime.service.web_sessions import SessionService
-from onetime.storage.institutions import Institution
 from onetime.storage.people import PeopleRepository
 
 

@@ -24,6 +24,7 @@ from onetime.domain.errors import (
     TokenNotFound,
     TokenNotSuspended,
 )
+from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenKind, TokenState, secret_aad
 from onetime.domain.values import Operation
 from onetime.domain.verification import Result, match_code
@@ -31,7 +32,6 @@ from onetime.otp import find_counter
 from onetime.service.context import Context
 from onetime.service.notifications import queue_mail
 from onetime.setup.protocol import activation_aad, password_salt
-from onetime.storage.institutions import Institution
 from onetime.storage.tokens import NewToken
 
 _DECOY_SECRET = secrets.token_bytes(20)

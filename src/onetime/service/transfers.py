@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from onetime.domain import transfers as rules
+from onetime.domain.institutions import Institution
 from onetime.domain.people import Contract, SiteUser
 from onetime.domain.site_errors import (
     AccountNotFound,
@@ -26,7 +27,6 @@ from onetime.domain.values import Operation
 from onetime.service import banks
 from onetime.service.context import Context
 from onetime.service.stepup import StepUpService
-from onetime.storage.institutions import Institution
 from onetime.storage.ledger import Account, LedgerRepository
 
 

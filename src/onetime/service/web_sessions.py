@@ -12,10 +12,10 @@ import secrets
 from datetime import timedelta
 
 from onetime.domain.people import SiteUser
-from onetime.domain.site_sessions import outlived
+from onetime.domain.site_sessions import WebSession, outlived
 from onetime.service.context import Context
 from onetime.service.tokens import TokenDocument
-from onetime.storage.sessions import SessionRepository, SessionRow
+from onetime.storage.sessions import SessionRepository
 
 IDLE = timedelta(minutes=15)
 LIFETIME = timedelta(hours=8)
@@ -32,11 +32,11 @@ class SessionService:
         self.repo = SessionRepository()
 
     def create(self, kind: str, institution_id: int, principal_id: int,
-               data: dict | None = None) -> tuple[str, SessionRow]:
+               data: dict | None = None) -> tuple[str, WebSession]:
         """A new session (a new token at every sign-in: no session fixation)."""
         token = secrets.token_urlsafe(32)
         now = self.ctx.clock.now()
-        row = SessionRow(id=session_id(token), kind=kind, institution_id=institution_id,
+        row = WebSession(id=session_id(token), kind=kind, institution_id=institution_id,
                          principal_id=principal_id, csrf=secrets.token_urlsafe(32),
                          data=data or {}, created_at=now, last_seen_at=now,
                          expires_at=now + self.lifetime)
@@ -45,7 +45,7 @@ class SessionService:
             self.repo.add(conn, row)
         return token, row
 
-    def load(self, token: str | None, kind: str) -> SessionRow | None:
+    def load(self, token: str | None, kind: str) -> WebSession | None:
         """The live session of `token`, marked used now; None if unknown, idle or expired."""
         if not token or len(token) > 128:
             return None
@@ -60,7 +60,7 @@ class SessionService:
             return None
         return row
 
-    def save(self, row: SessionRow, data: dict) -> None:
+    def save(self, row: WebSession, data: dict) -> None:
         with self.ctx.db.write() as conn:
             self.repo.set_data(conn, row.id, data)
 
@@ -74,7 +74,7 @@ class SessionService:
         with self.ctx.db.write() as conn:
             self.repo.delete_of(conn, "customer", user.institution_id, user.id)
 
-    def end_if_outlived(self, row: SessionRow, token: TokenDocument) -> bool:
+    def end_if_outlived(self, row: WebSession, token: TokenDocument) -> bool:
         """End the user's sessions if `token`, as the OTP service reads it now, was revoked
         or suspended after `row` began (elsewhere: the API, another site process);
         whether it did."""

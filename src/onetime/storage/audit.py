@@ -11,40 +11,16 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, insert, select, text
 
+from onetime.domain.audit import AuditEntry
 from onetime.storage.driver import DriverStatement
 from onetime.storage.schema import audit_log
 
 # Arbitrary constant naming the sealer's PostgreSQL advisory lock.
 SEALER_LOCK_ID = 0x0E71_4E5E
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    institution_id: int | None
-    event: str
-    user_id: str | None
-    actor: str | None
-    operation: str | None
-    result: str | None
-    source_ip: str | None
-    detail: dict | None
-    seal_seq: int | None = None
-    seal_hash: bytes | None = None
-
-    def canonical(self) -> bytes:
-        """The bytes the chain MAC covers: every column but the seal itself."""
-        return json.dumps(
-            [self.id, self.at.isoformat(), self.institution_id, self.event, self.user_id,
-             self.actor, self.operation, self.result, self.source_ip, self.detail],
-            ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-        ).encode()
 
 
 def _entry(row) -> AuditEntry:

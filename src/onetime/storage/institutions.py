@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from onetime.domain.institutions import Institution
 from onetime.domain.settings import InstitutionSettings
 from onetime.storage.schema import institutions
-
-
-@dataclass(frozen=True)
-class Institution:
-    id: int
-    service_id: str
-    name: str
-    mail_sender: str
-    api_key_hash: bytes
-    settings: InstitutionSettings
-    updated_at: datetime
 
 
 def _row(row) -> Institution:

@@ -3,45 +3,32 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, case, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from onetime.domain.site_sessions import WebSession
 from onetime.storage.site_schema import throttle, web_sessions
 
 
-@dataclass(frozen=True)
-class SessionRow:
-    id: str
-    kind: str
-    institution_id: int
-    principal_id: int
-    csrf: str
-    data: dict
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-
-
-def _session(row) -> SessionRow:
+def _session(row) -> WebSession:
     m = row._mapping
-    return SessionRow(id=m["id"], kind=m["kind"], institution_id=m["institution_id"],
+    return WebSession(id=m["id"], kind=m["kind"], institution_id=m["institution_id"],
                       principal_id=m["principal_id"], csrf=m["csrf"],
                       data=json.loads(m["data"]), created_at=m["created_at"],
                       last_seen_at=m["last_seen_at"], expires_at=m["expires_at"])
 
 
 class SessionRepository:
-    def add(self, conn: Connection, row: SessionRow) -> None:
+    def add(self, conn: Connection, row: WebSession) -> None:
         conn.execute(insert(web_sessions).values(
             id=row.id, kind=row.kind, institution_id=row.institution_id,
             principal_id=row.principal_id, csrf=row.csrf,
             data=json.dumps(row.data, ensure_ascii=False), created_at=row.created_at,
             last_seen_at=row.last_seen_at, expires_at=row.expires_at))
 
-    def get(self, conn: Connection, session_id: str) -> SessionRow | None:
+    def get(self, conn: Connection, session_id: str) -> WebSession | None:
         row = conn.execute(select(web_sessions).where(web_sessions.c.id == session_id)).first()
         return _session(row) if row else None
 

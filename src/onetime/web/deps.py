@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
+from onetime.domain.institutions import Institution
 from onetime.domain.people import BranchStaff
 from onetime.domain.site_errors import NotPermitted
+from onetime.domain.site_sessions import WebSession
 from onetime.service.site import SiteServices
 from onetime.service.site_users import Standing
-from onetime.storage.institutions import Institution
-from onetime.storage.sessions import SessionRow
 from onetime.web import http
 
 MAX_FIELD = 2000
@@ -39,7 +39,7 @@ async def posted(request: Request) -> dict[str, str]:
 
 @dataclass
 class Customer:
-    session: SessionRow
+    session: WebSession
     token: str
     institution: Institution
     standing: Standing
@@ -51,7 +51,7 @@ class Customer:
 
 @dataclass
 class Staff:
-    session: SessionRow
+    session: WebSession
     token: str
     institution: Institution
     staff: BranchStaff
