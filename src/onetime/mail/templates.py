@@ -1,9 +1,11 @@
 """Subjects and bodies of the service's mails, from Jinja2 text templates.
 
-Each kind is one file per language in ``templates/<lang>/<kind>.txt.j2``: a
+Each kind is one file, ``templates/<kind>.txt.j2``, for every language: a
 ``subject`` block, and a body built on ``_layout`` (greeting, the manual's
 closing lines) or ``_notice`` (the same, ending with the line that sends a
-user who did not act to the branch).
+user who did not act to the branch). The words come from the ``mail`` domain of
+the catalogue (``onetime.i18n``) through ``t``; times through the ``datetime``
+filter, written as the catalogue's ``format.datetime`` says.
 
 Context by kind (every kind also needs ``institution_name`` and ``support_name``):
 
@@ -27,25 +29,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, pass_context
+from jinja2.runtime import Context
 
+from onetime.i18n import LANGUAGES, Translator
 from onetime.mail.errors import ForbiddenContextKey, MailTemplateError
 
 KINDS = frozenset(
     {"token_issued", "token_set_up", "token_suspended", "token_released", "token_revoked"}
 )
-LANGUAGES = frozenset({"ja", "en"})
-
 # The manual's bank is in Japan; its mails state times as the branch does.
 BANK_TIMEZONE = ZoneInfo("Asia/Tokyo")
 
 # Whole words only for the short ones, so `encoded_name` or `spin` would pass.
 _FORBIDDEN_KEY = re.compile(r"password|passcode|passwd|secret|(?:^|_)(?:code|pin)s?(?:_|$)")
-
-_MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 def render(kind: str, lang: str = "ja", **context: Any) -> tuple[str, str]:
@@ -64,7 +61,9 @@ def render(kind: str, lang: str = "ja", **context: Any) -> tuple[str, str]:
         raise MailTemplateError(f"unknown mail kind {kind!r}")
     if lang not in LANGUAGES:
         raise MailTemplateError(f"no mail templates in language {lang!r}")
-    template = _ENVIRONMENT.get_template(f"{lang}/{kind}.txt.j2")
+    template = _ENVIRONMENT.get_template(f"{kind}.txt.j2")
+    # Added after the check above: the translator is ours, never a caller's value.
+    context = {**context, "t": Translator(lang, "mail", BANK_TIMEZONE.key)}
     try:
         subject = "".join(template.blocks["subject"](template.new_context(context))).strip()
         body = template.render(context)
@@ -73,17 +72,10 @@ def render(kind: str, lang: str = "ja", **context: Any) -> tuple[str, str]:
     return subject, body.strip("\n") + "\n"
 
 
-def datetime_ja(value: datetime) -> str:
-    """``2026年11月27日 8:10`` in bank local time."""
-    local = _to_bank_time(value)
-    return f"{local.year}年{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
-
-
-def datetime_en(value: datetime) -> str:
-    """``27 November 2026, 8:10 (Japan time)`` in bank local time."""
-    local = _to_bank_time(value)
-    month = _MONTHS_EN[local.month - 1]
-    return f"{local.day} {month} {local.year}, {local.hour}:{local.minute:02d} (Japan time)"
+@pass_context
+def _datetime(context: Context, value: datetime) -> str:
+    """``2026年11月27日 8:10`` (ja) or ``27 November 2026, 8:10 (Japan time)`` (en)."""
+    return context["t"].datetime(_to_bank_time(value))
 
 
 def _to_bank_time(value: datetime) -> datetime:
@@ -101,8 +93,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.filters["datetime_ja"] = datetime_ja
-    environment.filters["datetime_en"] = datetime_en
+    environment.filters["datetime"] = _datetime
     return environment
 
 

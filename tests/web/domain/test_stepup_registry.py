@@ -8,9 +8,10 @@ from onetime.domain import stepup
 from onetime.domain.errors import InvalidOperation
 from onetime.domain.settings import InstitutionSettings
 from onetime.domain.values import RULE_3_OPERATIONS, Operation
-from onetime.web.i18n import en, ja
+from onetime.i18n import messages
 
 DEFAULT = InstitutionSettings()
+JA, EN = messages("ja", "site"), messages("en", "site")
 
 
 class TestRegistry:
@@ -20,11 +21,11 @@ class TestRegistry:
 
     def test_every_entry_has_a_label_in_both_languages(self):
         for entry in stepup.REGISTRY.values():
-            assert entry.label in ja.LABELS
-            assert entry.label in en.LABELS
+            assert entry.label in JA
+            assert entry.label in EN
 
     def test_manual_names(self):
-        labels = {op: ja.LABELS[e.label] for op, e in stepup.REGISTRY.items()}
+        labels = {op: JA[e.label] for op, e in stepup.REGISTRY.items()}
         assert labels[Operation.TRANSFER] == "振込・振替（都度指定方式）"
         assert labels[Operation.PAYEASY] == "税金・各種料金の払込み（ペイジー）"
         assert labels[Operation.USER_MANAGEMENT] == "利用者管理"

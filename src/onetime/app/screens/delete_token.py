@@ -18,7 +18,7 @@ class DeleteTokenScreen(AppScreen):
         tokens = self._tokens()
         with Vertical(classes="form"):
             yield self.title_line("delete.title")
-            yield Static(self.t("delete.intro" if tokens else "delete.none"))
+            yield Static(self.t("delete.intro") if tokens else self.t("delete.none"))
             yield OptionList(*[Option(self.t("list.item", institution=t.institution_name,
                                              user_id=t.user_id), id=str(i))
                                for i, t in enumerate(tokens)], id="tokens")

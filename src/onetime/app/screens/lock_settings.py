@@ -30,7 +30,7 @@ class LockSettingsScreen(AppScreen):
     def show_state(self) -> None:
         on_ = self.token_app.lock_on
         self.query_one("#state", Static).update(
-            self.t("lock.state", state=self.t("lock.on" if on_ else "lock.off")))
+            self.t("lock.state", state=self.t("lock.on") if on_ else self.t("lock.off")))
         self.query_one("#choice", OptionList).highlighted = 0 if on_ else 1
 
     @on(OptionList.OptionSelected, "#choice")
