@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+import onetime.mail
 from onetime.mail import ForbiddenContextKey, MailTemplateError, render
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -194,3 +197,17 @@ class TestRefusals:
         del context["service_id"]
         with pytest.raises(MailTemplateError, match="service_id"):
             render("token_issued", **institution, **context)
+
+
+class TestOneTemplatePerKind:
+    """The words come from the catalogue (`onetime.i18n`, domain `mail`), not the templates."""
+
+    def test_templates_hold_no_text_of_their_own(self) -> None:
+        """Outside its tags a template is only line breaks: one file serves every language."""
+        templates = Path(onetime.mail.__file__).parent / "templates"
+        files = sorted(templates.glob("*.txt.j2"))
+        assert len(files) == 7
+        for template in files:
+            markup = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", template.read_text(),
+                            flags=re.S)
+            assert markup.strip() == "", template.name

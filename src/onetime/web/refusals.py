@@ -80,7 +80,7 @@ class Refusal:
     def message(self, t: Translator, standing: Standing | None = None) -> str:
         """The catalogue's message; a suspension says who can release it (rule 8)."""
         if self.code == OtpSuspended.code and standing is not None:
-            return t("suspended." + standing.advice.value)
+            return t(f"suspended.{standing.advice.value}")
         return t.message(self.code, attempts_left=self.attempts_left,
                          available_at=self.available_at)
 
