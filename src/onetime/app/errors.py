@@ -2,7 +2,7 @@
 
 `AppError` is never raised itself. The client raises the setup and network
 cases, the vault the lock-code cases; the screens and the CLI turn each into a
-message of the catalogue (i18n.py) by its `code`.
+message of the catalogue (`error.<code>` in the `app` domain, app/i18n.py).
 """
 
 from __future__ import annotations
