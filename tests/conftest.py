@@ -15,6 +15,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
+from onetime.banking.storage.schema import metadata as banking_metadata
 from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
 from onetime.domain.clock import FakeClock
 from onetime.service.context import Context
@@ -82,7 +83,8 @@ def db_url(request, tmp_path):
     with db.engine.begin() as conn:
         # DELETE, not TRUNCATE: on these tiny tables it is ~15 ms against ~200 ms, since
         # TRUNCATE makes and fsyncs a new file per table, and this runs before every test.
-        for table in reversed(metadata.sorted_tables):
+        for table in [*reversed(banking_metadata.sorted_tables),
+                      *reversed(metadata.sorted_tables)]:
             conn.execute(table.delete())
         sequences = conn.execute(text(
             "SELECT sequence_schema, sequence_name FROM information_schema.sequences")).all()

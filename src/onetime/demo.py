@@ -78,11 +78,11 @@ def _build_app(services: Services, ctx, config: Config, kdf_profile: str):
 def _seed_site(services: Services, institution, base: str, kdf_profile: str) -> str:
     """The banking site's demo contract, users and branch account; how to sign in."""
     try:
-        from onetime.service.site import SiteServices
-        from onetime.service.site_demo import seed_demo
+        from onetime.banking.otp.local import local_site
+        from onetime.banking.service.demo import seed_demo
     except ImportError:
         return ""
-    info = seed_demo(SiteServices.build(services, kdf_profile=kdf_profile), institution)
+    info = seed_demo(local_site(services, kdf_profile=kdf_profile), institution)
     lines = ["", f"  banking site   {base}/   contract {info.contract_number}"
              "   (login ID / login password / confirmation password)"]
     lines += [f"    {role:8} {login_id} / {password} / {confirmation}"

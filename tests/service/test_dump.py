@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from onetime.banking.storage.schema import metadata as banking_metadata
 from onetime.crypto import TEST_KDF, derive_key
 from onetime.setup.protocol import password_salt
 from onetime.storage.schema import metadata
@@ -34,7 +35,7 @@ def dump(ctx) -> Dump:
     texts: list[str] = []
     blobs: list[bytes] = []
     with ctx.db.read() as conn:
-        for table in metadata.sorted_tables:
+        for table in [*metadata.sorted_tables, *banking_metadata.sorted_tables]:
             for row in conn.execute(select(table)):
                 for value in row:
                     if isinstance(value, bytes | memoryview):

@@ -81,3 +81,16 @@ def revoke(user_id: UserId, body: schemas.ActorRequest, inst: Inst, svc: Svc,
                             source_ip=source_ip(request))
     request.app.state.kick_outbox()
     return JSONResponse(documents.token_document(doc))
+
+
+@router.post("/token/issuance-reset", response_model=schemas.TokenDocumentOut,
+             responses=responses(*WITH_BODY, 404),
+             summary="End an issuance waiting for setup, without embargo (発行のやり直し)")
+def reset_issuance(user_id: UserId, body: schemas.ActorRequest, inst: Inst, svc: Svc,
+                   request: Request):
+    """An issued, or set-up but unconfirmed, token expires now, so the user may issue
+    again at once (a forgotten activation password, a lost mail): what a branch does.
+    404 `no_issuance` when no issuance is waiting."""
+    doc = svc.tokens.void_issuance(inst, user_id, actor=body.actor, reason=body.reason,
+                                   source_ip=source_ip(request))
+    return JSONResponse(documents.token_document(doc))

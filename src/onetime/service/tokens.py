@@ -19,6 +19,7 @@ from onetime.domain import values
 from onetime.domain.embargo import setup_available_at
 from onetime.domain.errors import (
     InvalidCodeFormat,
+    NoIssuance,
     SetupEmbargoed,
     TokenExists,
     TokenNotFound,
@@ -284,6 +285,23 @@ class TokenService:
             queue_mail(conn, institution, token.email if token else None, "token_revoked", now,
                        user_id=user_id, revoked_at=now, setup_available_at=available_at)
         return TokenDocument.of(user_id, token, institution, now)
+
+    def void_issuance(self, institution: Institution, user_id: str, *, actor: str,
+                      reason: str, source_ip: str | None = None) -> TokenDocument:
+        """An issued or set-up-but-unconfirmed token ends now, with no embargo, so the user
+        issues afresh (a forgotten activation password, a lost mail). Raises NoIssuance."""
+        values.user_id(user_id)
+        now = self.ctx.clock.now()
+        with self.ctx.db.write() as conn:
+            serial = self.ctx.tokens.void_issuance(conn, institution.id, user_id)
+            if serial is None:
+                raise NoIssuance("no issuance is waiting for setup")
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="issuance_expired", user_id=user_id, actor=actor,
+                                  source_ip=source_ip,
+                                  detail={"serial": serial, "reason": "branch_reset",
+                                          "note": reason})
+        return self.get_token(institution, user_id)
 
 
 def _ascii_digits(raw: object) -> str | None:

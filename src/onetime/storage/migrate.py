@@ -1,31 +1,66 @@
-"""Schema migrations with Alembic, run from code (no alembic.ini to find)."""
+"""Schema migrations with Alembic, run from code (no alembic.ini to find).
+
+Two histories: the OTP service's (this package, version table `alembic_version`) and
+the banking site's (onetime.banking, `alembic_version_banking`). `upgrade` runs both on
+one database, as `onetime migrate`, `serve` and the tests always have; a site whose
+database is its own runs only the banking part there, and the OTP service alone only
+the OTP part. The banking history is named by its location, not imported: this package
+does not depend on the site's code.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import inspect
 
 from onetime.storage.database import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config(connection) -> Config:
+@dataclass(frozen=True)
+class History:
+    script_location: str
+    version_table: str
+    # A database an older onetime migrated has these tables under the OTP history:
+    # such a database is stamped at `adopt_at` instead of having them created again.
+    adopt_table: str | None = None
+    adopt_at: str | None = None
+
+
+OTP = History(str(MIGRATIONS), "alembic_version")
+BANKING = History("onetime.banking.storage:migrations", "alembic_version_banking",
+                  adopt_table="contracts", adopt_at="51d58d3aba9c")
+PARTS = {"otp": OTP, "banking": BANKING}
+
+
+def _config(connection, history: History = OTP) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", history.script_location)
     config.attributes["connection"] = connection
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision`; safe to run on every start."""
-    with db.engine.begin() as conn:
-        command.upgrade(_config(conn), revision)
+def upgrade(db: Database, revision: str = "head", *,
+            parts: tuple[str, ...] = ("otp", "banking")) -> None:
+    """Bring the schema of `parts` up to date; safe to run on every start. `revision` is
+    the OTP history's (a test that builds a database as an older onetime left it)."""
+    for part in parts:
+        history = PARTS[part]
+        with db.engine.begin() as conn:
+            config = _config(conn, history)
+            tables = inspect(conn)
+            if (history.adopt_table and not tables.has_table(history.version_table)
+                    and tables.has_table(history.adopt_table)):
+                command.stamp(config, history.adopt_at)
+            command.upgrade(config, revision if part == "otp" else "head")
 
 
-def revision(db: Database, message: str) -> None:
-    """Autogenerate a migration from the difference between schema.py and `db`."""
+def revision(db: Database, message: str, *, part: str = "otp") -> None:
+    """Autogenerate a migration from the difference between a schema module and `db`."""
     with db.engine.begin() as conn:
-        command.revision(_config(conn), message=message, autogenerate=True)
+        command.revision(_config(conn, PARTS[part]), message=message, autogenerate=True)

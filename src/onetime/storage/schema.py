@@ -152,6 +152,3 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", String(500), nullable=True),
 )
-
-# The banking site's tables share this metadata; imported last so they are always registered.
-from onetime.storage import site_schema  # noqa: E402, F401

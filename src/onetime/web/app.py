@@ -10,9 +10,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse
 
+from onetime.banking.domain import errors as se
+from onetime.banking.service.services import SiteServices
 from onetime.domain import errors as e
-from onetime.domain import site_errors as se
-from onetime.service.site import SiteServices
 from onetime.web import http
 from onetime.web.config import SiteConfig
 from onetime.web.render import error_page

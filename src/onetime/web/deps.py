@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
-from onetime.domain.institutions import Institution
-from onetime.domain.people import BranchStaff
-from onetime.domain.site_errors import NotPermitted
-from onetime.domain.site_sessions import WebSession
-from onetime.service.site import SiteServices
-from onetime.service.site_users import Standing
+from onetime.banking.domain.banks import Bank
+from onetime.banking.domain.errors import NotPermitted
+from onetime.banking.domain.people import BranchStaff
+from onetime.banking.domain.sessions import WebSession
+from onetime.banking.service.services import SiteServices
+from onetime.banking.service.users import Standing
 from onetime.web import http
 
 MAX_FIELD = 2000
@@ -25,7 +25,7 @@ def site(request: Request) -> SiteServices:
     return request.app.state.site
 
 
-def institution(request: Request) -> Institution:
+def institution(request: Request) -> Bank:
     inst = site(request).institutions.get(http.config_of(request).service_id)
     request.state.institution = inst
     return inst
@@ -41,7 +41,7 @@ async def posted(request: Request) -> dict[str, str]:
 class Customer:
     session: WebSession
     token: str
-    institution: Institution
+    institution: Bank
     standing: Standing
 
     @property
@@ -53,7 +53,7 @@ class Customer:
 class Staff:
     session: WebSession
     token: str
-    institution: Institution
+    institution: Bank
     staff: BranchStaff
 
     @property

@@ -10,10 +10,9 @@ from fastapi import FastAPI
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
+from onetime.banking.otp.local import local_site
 from onetime.config import Config
 from onetime.service.services import Services
-from onetime.service.site import SiteServices
-from onetime.service.web_sessions import SessionService
 from onetime.web.app import create_site
 from onetime.web.config import SiteConfig
 
@@ -44,8 +43,8 @@ def mount_site(app: FastAPI, services: Services, config: Config,
         if kick_outbox is not None:
             kick_outbox()
 
-    site = SiteServices.build(services, kdf_profile=site_config.kdf_profile, kick=kick,
-                              sessions=SessionService(services.ctx, idle=site_config.idle))
+    site = local_site(services, kdf_profile=site_config.kdf_profile, kick=kick,
+                      idle=site_config.idle)
     site_app = create_site(site, site_config)
     app.router.routes.append(SiteMount("", app=site_app, name="site"))
     app.state.site = site

@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
+from onetime.banking.domain.errors import LoginFailed, LoginThrottled, OtpSuspended
+from onetime.banking.service.users import Standing
 from onetime.domain.errors import OnetimeError
-from onetime.domain.site_errors import LoginFailed, LoginThrottled, OtpSuspended
-from onetime.service.site_users import Standing
 from onetime.web import http
 from onetime.web.i18n import Translator
 

@@ -26,14 +26,14 @@ import pytest
 from onetime import dev
 from onetime.app.client import ServiceClient
 from onetime.app.token import StoredToken
+from onetime.banking.domain.people import Role
+from onetime.banking.otp.local import local_site
+from onetime.banking.service.demo import seed_demo
 from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
 from onetime.domain.clock import FileClock
-from onetime.domain.people import Role
 from onetime.mail import MailSink, ReceivedMail, wait_for
 from onetime.service.context import Context
 from onetime.service.services import Services
-from onetime.service.site import SiteServices
-from onetime.service.site_demo import seed_demo
 from onetime.storage import migrate
 from onetime.storage.database import Database
 
@@ -114,7 +114,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
                   clock=FileClock(str(clock_file)), setup_kdf=TEST_KDF)
     migrate.upgrade(ctx.db)
     services = Services.from_context(ctx)
-    site = SiteServices.build(services, kdf_profile="test")
+    site = local_site(services, kdf_profile="test")
     institution, _key = services.institutions.add(SERVICE_ID, BANK, SENDER)
     seed_demo(site, institution)  # OTP not yet enabled: the branch does it in step 1
     seed_demo(site, institution, contract_number="2000002", name="鍵盤工業株式会社",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from onetime.domain.people import Role
+from onetime.banking.domain.people import Role
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("site-e2e")]
 
@@ -18,12 +18,12 @@ USER = ("back-user01", "戻る 一郎", Role.MASTER, "Back-pass1", "Back-conf1")
 
 @pytest.fixture(scope="module")
 def back_user(served):
+    from onetime.banking.otp.local import local_site
+    from onetime.banking.service.demo import seed_demo
     from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
     from onetime.domain.clock import FileClock
     from onetime.service.context import Context
     from onetime.service.services import Services
-    from onetime.service.site import SiteServices
-    from onetime.service.site_demo import seed_demo
     from onetime.storage.database import Database
     from tests.web.e2e.conftest import SERVICE_ID
 
@@ -33,7 +33,7 @@ def back_user(served):
                   clock=FileClock(str(served.clock_file)), setup_kdf=TEST_KDF)
     try:
         services = Services.from_context(ctx)
-        site = SiteServices.build(services, kdf_profile="test")
+        site = local_site(services, kdf_profile="test")
         seed_demo(site, services.institutions.get(SERVICE_ID), contract_number="4000004",
                   name="戻る物産株式会社", users=[USER], staff=None, otp_enabled=True)
     finally:

@@ -15,7 +15,7 @@ from onetime.storage import migrate
 from onetime.storage.database import Database
 from onetime.web.config import SiteConfig
 from onetime.web.mount import mount_site
-from tests.web.conftest import PASSWORDS
+from tests.banking.world import PASSWORDS
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import re
 
+from onetime.banking.domain import errors as site_errors
 from onetime.crypto import TEST_KDF
 from onetime.domain import errors as service_errors
-from onetime.domain import site_errors
 from onetime.domain.errors import OnetimeError
 from onetime.i18n import messages
 from onetime.setup.protocol import Client
-from tests.web.conftest import activate, code
+from tests.banking.world import activate, code
 from tests.web.routes.conftest import build, csrf_of, log_in, page_token, refused
 
 
@@ -96,7 +96,7 @@ class TestCustomerJourney:
         assert response.headers["location"] == "/confirmation"
 
     def test_without_otp_enabled_login_goes_to_the_top_page(self, client, world):
-        from onetime.domain.people import Role
+        from onetime.banking.domain.people import Role
         contract = world.site.users.add_contract(world.institution, "7000007", "未申込商事")
         world.site.users.add_user(world.institution, contract, login_id="early-bird",
                                   name="早起", role=Role.MASTER,
@@ -130,7 +130,7 @@ class TestManagementScreens:
 
     def test_suspended_master_without_admin_is_told_to_contact_the_branch(self, client, world,
                                                                           clock):
-        from tests.web.conftest import suspend
+        from tests.banking.world import suspend
         secret = activate(world, world.solo_master, clock)
         suspend(world, world.solo_master, secret, clock)
         log_in(client, "solo-master", "Solo-pass1")
@@ -206,7 +206,7 @@ class TestManagementScreens:
         assert world.site.tokens.get_token(world.institution, "demo-master").state == "active"
 
     def test_a_forged_release_of_oneself_is_refused(self, client, world, clock):
-        from tests.web.conftest import suspend
+        from tests.banking.world import suspend
         secret = activate(world, world.admin, clock)
         activate(world, world.master, clock)
         suspend(world, world.admin, secret, clock)
@@ -236,7 +236,7 @@ class TestTransferScreens:
         assert 'value="ｱ"' in page
 
     def test_a_wrong_code_comes_back_to_the_confirmation(self, client, world, clock):
-        from tests.web.conftest import wrong
+        from tests.banking.world import wrong
         secret = activate(world, world.master, clock)
         log_in(client, "demo-master")
         token = page_token(client, "/transfer")

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from fastapi.routing import APIRoute
 
-from onetime.domain.people import Role
-from tests.web.conftest import activate
+from onetime.banking.domain.people import Role
+from tests.banking.world import activate
 from tests.web.routes.conftest import build, csrf_of, log_in, page_token, refused
 
 CSRF_MESSAGE = "画面の有効期限が切れたか、不正な画面遷移です"
@@ -266,9 +266,9 @@ class TestRefusedForms:
         assert "正しくありません" in client.get("/login").text
 
     def test_no_secret_is_kept_in_the_session(self, client, world, clock):
-        from onetime.service.web_sessions import session_id
-        from onetime.storage.sessions import SessionRepository
-        from tests.web.conftest import code, wrong
+        from onetime.banking.service.sessions import session_id
+        from onetime.banking.storage.sessions import SessionRepository
+        from tests.banking.world import code, wrong
         secret = activate(world, world.master, clock)
         activate(world, world.general, clock)
         log_in(client, "demo-master")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from onetime.storage.site_schema import transfers
-from tests.web.conftest import activate, code, suspend, wrong
+from onetime.banking.storage.schema import transfers
+from tests.banking.world import activate, code, suspend, wrong
 from tests.web.routes.conftest import csrf_of, log_in, page_token
 
 

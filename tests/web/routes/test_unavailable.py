@@ -9,16 +9,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from onetime.api.app import create_app
+from onetime.banking.storage.schema import throttle, web_sessions
 from onetime.config import Config
 from onetime.crypto import TEST_KDF
 from onetime.service.context import Context
 from onetime.service.services import Services
 from onetime.storage.database import Database
 from onetime.storage.schema import audit_log
-from onetime.storage.site_schema import throttle, web_sessions
 from onetime.web.config import SiteConfig
 from onetime.web.mount import mount_site
-from tests.web.conftest import PASSWORDS
+from tests.banking.world import PASSWORDS
 from tests.web.routes.conftest import csrf_of
 
 

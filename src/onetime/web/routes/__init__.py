@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import RedirectResponse
 
+from onetime.banking.domain.errors import OtpSuspended
+from onetime.banking.service.users import Standing
 from onetime.domain.errors import OnetimeError
-from onetime.domain.site_errors import OtpSuspended
-from onetime.service.site_users import Standing
 from onetime.web import http
 from onetime.web.deps import Customer, Staff, site
 from onetime.web.refusals import Refusal, refuse_anonymous

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
-from onetime.domain.site_errors import LoginFailed, LoginThrottled
+from onetime.banking.domain.errors import LoginFailed, LoginThrottled
 from onetime.web import http
 from onetime.web.deps import anonymous_form, any_form, customer, customer_form, institution, site
 from onetime.web.i18n import LANGUAGES

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
+from onetime.banking.domain.errors import LoginFailed, LoginThrottled
 from onetime.domain.errors import OnetimeError
-from onetime.domain.site_errors import LoginFailed, LoginThrottled
 from onetime.web import http
 from onetime.web.deps import Staff, anonymous_form, institution, site, staff, staff_form
 from onetime.web.refusals import anonymous_refusal, forget_anonymous, refuse_anonymous

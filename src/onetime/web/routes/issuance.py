@@ -7,14 +7,14 @@ import unicodedata
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
-from onetime.domain.errors import OnetimeError
-from onetime.domain.site_errors import (
+from onetime.banking.domain.errors import (
     ActivationPasswordMismatch,
     CodeRejected,
     NothingToSkip,
     OtpSuspended,
     SetupNotFinished,
 )
+from onetime.domain.errors import OnetimeError
 from onetime.domain.tokens import TokenState
 from onetime.domain.verification import Result
 from onetime.web import http

@@ -10,10 +10,10 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
+from onetime.banking.domain.errors import NotPermitted, NoUserSelected
+from onetime.banking.domain.people import has_admin
+from onetime.banking.domain.stepup import Requirement
 from onetime.domain.errors import OnetimeError
-from onetime.domain.people import has_admin
-from onetime.domain.site_errors import NotPermitted, NoUserSelected
-from onetime.domain.stepup import Requirement
 from onetime.domain.values import Operation
 from onetime.web import http
 from onetime.web.deps import Customer, customer, customer_form, manager, site

@@ -7,9 +7,9 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
+from onetime.banking.domain.errors import TransferExpired
+from onetime.banking.service.transfers import TransferDraft
 from onetime.domain.errors import OnetimeError
-from onetime.domain.site_errors import TransferExpired
-from onetime.service.transfers import TransferDraft
 from onetime.web import http
 from onetime.web.deps import Customer, customer_form, ready, site
 from onetime.web.render import render

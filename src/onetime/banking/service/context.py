@@ -1,0 +1,30 @@
+"""What the site's use cases share, built once per process and passed in (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Connection
+
+from onetime.banking.otp import OtpService
+from onetime.banking.storage.database import Database
+from onetime.crypto import KeyRing
+from onetime.domain.clock import Clock
+
+
+class AuditTrail(Protocol):
+    def append(self, conn: Connection, **fields) -> None:
+        """One audit entry, in the caller's transaction (storage/audit.py's repository)."""
+
+
+@dataclass
+class Context:
+    # The site's database: the OTP service's own when it runs in this process, or one of
+    # the site's (its tables, and its own audit trail) when the OTP service is remote.
+    db: Database
+    clock: Clock
+    # MACs of what the site hands the browser to keep (a refused form, web/refusals.py).
+    keyring: KeyRing
+    audit: AuditTrail
+    otp: OtpService

@@ -1,0 +1,76 @@
+"""The demo world of `make run` (and of the browser tests): one contract with a master,
+an admin and a general user, their accounts, the bank's clearing account, one branch
+account. Idempotent: running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from onetime.banking.domain.banks import Bank
+from onetime.banking.domain.people import Role
+from onetime.banking.domain.transfers import AccountType
+from onetime.banking.service.services import SiteServices
+from onetime.banking.storage.ledger import CLEARING, CUSTOMER
+from onetime.banking.storage.schema import contracts
+
+# 茨城県信用組合's zengin code and 本店営業部: the manual's bank.
+BANK_CODE, BRANCH_CODE = "2101", "001"
+CONTRACT_NUMBER = "1000001"
+# Published demo credentials, not secrets. Passwords: login / confirmation.
+USERS = [
+    ("demo-master", "デモ 太郎", Role.MASTER, "Master-pass1", "Master-conf1"),
+    ("demo-admin", "デモ 花子", Role.ADMIN, "Admin-pass1", "Admin-conf1"),
+    ("demo-general", "デモ 次郎", Role.GENERAL, "General-pass1", "General-conf1"),
+]
+STAFF = ("branch01", "窓口 一郎", "Branch-pass1")
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    contract_number: str
+    users: list[tuple[str, str, str, str]]  # login ID, role, login password, confirmation
+    staff: tuple[str, str]  # staff ID, password
+
+
+def seed_demo(site: SiteServices, institution: Bank, *,
+              contract_number: str = CONTRACT_NUMBER, name: str = "デモ商事株式会社",
+              users=USERS, staff=STAFF, otp_enabled: bool = False) -> DemoAccounts:
+    ctx = site.ctx
+    institution = site.institutions.get(institution.service_id)  # the site's row of its bank
+    with ctx.db.read() as conn:
+        existing = conn.execute(select(contracts.c.id).where(
+            contracts.c.institution_id == institution.id,
+            contracts.c.number == contract_number)).scalar()
+    info = DemoAccounts(contract_number, [(u[0], u[2].value, u[3], u[4]) for u in users],
+                        (staff[0], staff[2]) if staff else ("", ""))
+    if existing is not None:
+        return info
+    contract = site.users.add_contract(institution, contract_number, name)
+    for login_id, person, role, login_password, confirmation in users:
+        site.users.add_user(institution, contract, login_id=login_id, name=person, role=role,
+                            login_password=login_password,
+                            confirmation_password=confirmation)
+    now = ctx.clock.now()
+    ledger = site.transfers.ledger
+    base = int(contract_number[-6:]) % 1_000_000
+    with ctx.db.write() as conn:
+        for offset, (kind, balance) in enumerate([(AccountType.ORDINARY, 5_000_000),
+                                                  (AccountType.CURRENT, 1_200_000)]):
+            ledger.add_account(conn, institution_id=institution.id, contract_id=contract.id,
+                               kind=CUSTOMER, bank_code=BANK_CODE, branch_code=BRANCH_CODE,
+                               account_type=kind, account_number=f"{base + offset:07d}",
+                               holder_name="デモシヨウジ(カ", balance=balance, now=now)
+        if ledger.clearing(conn, institution.id) is None:
+            ledger.add_account(conn, institution_id=institution.id, contract_id=None,
+                               kind=CLEARING, bank_code=BANK_CODE, branch_code="999",
+                               account_type=AccountType.CURRENT, account_number="9999999",
+                               holder_name="シムケカワセ", balance=0, now=now)
+    if staff:
+        site.branch.add_staff(institution, staff[0], staff[1], staff[2])
+    if otp_enabled:
+        with ctx.db.write() as conn:
+            site.users.repo.enable_otp(conn, contract.id, "demo", now)
+    return info

@@ -1,0 +1,57 @@
+"""The banking site's use cases for one process, over one OtpService (banking/otp/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from onetime.banking.otp import ProfileSource
+from onetime.banking.service.banks import BankService
+from onetime.banking.service.branch import BranchService
+from onetime.banking.service.context import Context
+from onetime.banking.service.login import LoginService
+from onetime.banking.service.management import ManagementService
+from onetime.banking.service.sessions import SessionService
+from onetime.banking.service.stepup import StepUpService
+from onetime.banking.service.throttling import Throttle
+from onetime.banking.service.tokens import Tokens
+from onetime.banking.service.transfers import TransferService
+from onetime.banking.service.users import SiteUserService
+from onetime.crypto import PasswordHasher
+
+
+@dataclass
+class SiteServices:
+    ctx: Context
+    institutions: BankService  # the banks this site serves
+    tokens: Tokens
+    users: SiteUserService
+    stepup: StepUpService
+    management: ManagementService
+    transfers: TransferService
+    branch: BranchService
+    sessions: SessionService
+    kick: Callable[[], None]
+
+    @classmethod
+    def build(cls, ctx: Context, *, profiles: ProfileSource | None = None,
+              kdf_profile: str = "production", kick: Callable[[], None] | None = None,
+              sessions: SessionService | None = None) -> SiteServices:
+        """`profiles`: the institution's own profile when the OTP service is in this
+        process (LocalOtp), else the banks table's. `kick` wakes the outbox after a
+        commit that queued mail (a no-op when the OTP service is remote)."""
+        kick = kick or (lambda: None)
+        hasher = PasswordHasher("test" if kdf_profile == "test" else "production")
+        sessions = sessions or SessionService(ctx)
+        tokens = Tokens(ctx.otp)
+        throttle = Throttle(ctx)
+        login = LoginService(ctx, hasher, throttle)
+        users = SiteUserService(ctx, tokens, hasher, login)
+        stepup = StepUpService(ctx, tokens, hasher, throttle, kick, sessions)
+        return cls(
+            ctx=ctx, institutions=BankService(ctx, profiles), tokens=tokens, users=users,
+            stepup=stepup, management=ManagementService(users, tokens, stepup, sessions),
+            transfers=TransferService(ctx, stepup),
+            branch=BranchService(ctx, users, tokens, hasher, login, kick, sessions),
+            sessions=sessions, kick=kick)
+

@@ -1,0 +1,157 @@
+"""振込・振替（都度指定方式）: input, confirmation, step-up, then the balances move at once.
+
+The draft (what the confirmation screen shows) carries a request ID; the transfer
+row is unique on it, so pressing 実行 twice moves the money once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from onetime.banking.domain import transfers as rules
+from onetime.banking.domain.banks import Bank
+from onetime.banking.domain.errors import (
+    AccountNotFound,
+    InsufficientBalance,
+    SameAccount,
+    TransferExpired,
+)
+from onetime.banking.domain.people import Contract, SiteUser
+from onetime.banking.domain.stepup import Requirement
+from onetime.banking.domain.transfers import AccountType, Destination
+from onetime.banking.service import zengin as banks
+from onetime.banking.service.context import Context
+from onetime.banking.service.stepup import StepUpService
+from onetime.banking.storage.ledger import Account, LedgerRepository
+from onetime.domain.values import Operation
+
+
+@dataclass(frozen=True)
+class TransferDraft:
+    request_id: str
+    from_account_id: int
+    destination: Destination
+    amount: int
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["destination"]["account_type"] = self.destination.account_type.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TransferDraft:
+        dest = dict(data["destination"])
+        dest["account_type"] = AccountType(dest["account_type"])
+        return cls(request_id=data["request_id"], from_account_id=int(data["from_account_id"]),
+                   destination=Destination(**dest), amount=int(data["amount"]))
+
+
+@dataclass(frozen=True)
+class TransferReceipt:
+    transfer_id: int
+    draft: TransferDraft
+    executed_at: datetime
+    balance_after: int
+
+
+class TransferService:
+    def __init__(self, ctx: Context, stepup: StepUpService) -> None:
+        self.ctx, self.stepup = ctx, stepup
+        self.ledger = LedgerRepository()
+
+    def requirement(self, institution: Bank, contract: Contract) -> Requirement:
+        return self.stepup.requirement(institution, contract, Operation.TRANSFER)
+
+    def accounts(self, user: SiteUser) -> list[Account]:
+        with self.ctx.db.read() as conn:
+            return self.ledger.accounts_of(conn, user.contract_id)
+
+    def prepare(self, institution: Bank, user: SiteUser, *, from_account_id: object,
+                bank_code: object, branch_code: object, account_type: object,
+                account_number: object, holder_name: object, amount: object) -> TransferDraft:
+        """Check the input screen and look the destination up; nothing is written.
+
+        Raises the InvalidInput errors of domain/transfers.py, UnknownBank, UnknownBranch,
+        AccountNotFound, SameAccount, InsufficientBalance.
+        """
+        source = self._own_account(user, from_account_id)
+        bank = rules.bank_code(bank_code)
+        branch = rules.branch_code(branch_code)
+        kind = rules.account_type(account_type)
+        number = rules.account_number(account_number)
+        name = rules.holder_name(holder_name)
+        yen = rules.amount(amount)
+        bank_name, branch_name = banks.names(bank, branch)
+        if (source.bank_code, source.branch_code, source.account_type,
+                source.account_number) == (bank, branch, kind, number):
+            raise SameAccount("source and destination are the same account")
+        if source.balance < yen:
+            raise InsufficientBalance("the balance is short")
+        return TransferDraft(
+            request_id=secrets.token_urlsafe(16), from_account_id=source.id,
+            destination=Destination(bank, bank_name, branch, branch_name, kind, number, name),
+            amount=yen)
+
+    def execute(self, institution: Bank, user: SiteUser, contract: Contract,
+                draft: TransferDraft, confirmation_password: str, code: str | None, *,
+                source_ip: str | None = None) -> TransferReceipt:
+        """Step-up, then debit and credit in one transaction with the audit entry.
+
+        Raises InsufficientBalance (before any code is used up, and again atomically),
+        TransferExpired (this draft already executed), the step-up's errors.
+        """
+        source = self._own_account(user, draft.from_account_id)
+        if source.balance < draft.amount:
+            raise InsufficientBalance("the balance is short")
+        with self.ctx.db.read() as conn:
+            if self.ledger.transfer_by_request(conn, institution.id, draft.request_id):
+                raise TransferExpired("this transfer was already executed")
+        self.stepup.check(institution, user, contract, Operation.TRANSFER,
+                          confirmation_password, code, source_ip=source_ip)
+        dest = draft.destination
+        now = self.ctx.clock.now()
+        try:
+            with self.ctx.db.write() as conn:
+                target = (self.ledger.find(conn, institution.id, dest.bank_code,
+                                           dest.branch_code, dest.account_type,
+                                           dest.account_number)
+                          or self.ledger.clearing(conn, institution.id))
+                if target is None:
+                    raise AccountNotFound("no account to credit")
+                if target.id == source.id:
+                    raise SameAccount("source and destination are the same account")
+                if not self.ledger.move(conn, source.id, target.id, draft.amount):
+                    raise InsufficientBalance("the balance is short")
+                transfer_id = self.ledger.add_transfer(
+                    conn, institution_id=institution.id, contract_id=contract.id,
+                    site_user_id=user.id, request_id=draft.request_id,
+                    from_account_id=source.id, to_account_id=target.id,
+                    bank_code=dest.bank_code, branch_code=dest.branch_code,
+                    account_type=dest.account_type, account_number=dest.account_number,
+                    holder_name=dest.holder_name, amount=draft.amount, now=now)
+                self.ctx.audit.append(
+                    conn, at=now, institution_id=institution.id, event="transfer_executed",
+                    user_id=user.user_id, actor=user.actor, operation=Operation.TRANSFER.value,
+                    result="accepted", source_ip=source_ip,
+                    detail={"transfer_id": transfer_id, "amount": draft.amount,
+                            "from": f"{source.branch_code}-{source.account_number}",
+                            "to": f"{dest.bank_code}-{dest.branch_code}-"
+                                  f"{dest.account_number}"})
+                after = self.ledger.account(conn, source.id)
+        except IntegrityError:
+            raise TransferExpired("this transfer was already executed") from None
+        return TransferReceipt(transfer_id, draft, now, after.balance if after else 0)
+
+    def _own_account(self, user: SiteUser, account_id: object) -> Account:
+        try:
+            wanted = int(str(account_id))
+        except ValueError:
+            raise AccountNotFound("no such account") from None
+        for account in self.accounts(user):
+            if account.id == wanted:
+                return account
+        raise AccountNotFound("no such account")

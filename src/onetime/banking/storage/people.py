@@ -1,0 +1,138 @@
+"""Contracts, site users and branch staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from onetime.banking.domain.people import BranchStaff, Contract, Role, SiteUser
+from onetime.banking.storage.schema import branch_staff, contracts, site_users
+
+SEARCH_LIMIT = 50
+
+
+def _contract(row) -> Contract:
+    m = row._mapping
+    return Contract(id=m["id"], institution_id=m["institution_id"], number=m["number"],
+                    name=m["name"], otp_enabled_at=m["otp_enabled_at"],
+                    otp_enabled_by=m["otp_enabled_by"])
+
+
+def _user(row) -> SiteUser:
+    m = row._mapping
+    return SiteUser(id=m["id"], institution_id=m["institution_id"],
+                    contract_id=m["contract_id"], login_id=m["login_id"], user_id=m["user_id"],
+                    name=m["name"], role=Role(m["role"]))
+
+
+def _staff(row) -> BranchStaff:
+    m = row._mapping
+    return BranchStaff(id=m["id"], institution_id=m["institution_id"], staff_id=m["staff_id"],
+                       name=m["name"])
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class PeopleRepository:
+    # -- contracts ---------------------------------------------------------------
+
+    def add_contract(self, conn: Connection, institution_id: int, number: str, name: str,
+                     now: datetime) -> int:
+        return conn.execute(insert(contracts).values(
+            institution_id=institution_id, number=number, name=name, created_at=now,
+        ).returning(contracts.c.id)).scalar_one()
+
+    def contract(self, conn: Connection, institution_id: int, contract_id: int) -> Contract | None:
+        row = conn.execute(select(contracts).where(
+            contracts.c.institution_id == institution_id, contracts.c.id == contract_id)).first()
+        return _contract(row) if row else None
+
+    def search_contracts(self, conn: Connection, institution_id: int,
+                         query: str) -> list[Contract]:
+        q = select(contracts).where(contracts.c.institution_id == institution_id)
+        if query:
+            q = q.where(or_(contracts.c.number.like(_like(query), escape="\\"),
+                            contracts.c.name.like(_like(query), escape="\\")))
+        return [_contract(r) for r in conn.execute(q.order_by(contracts.c.number)
+                                                   .limit(SEARCH_LIMIT))]
+
+    def enable_otp(self, conn: Connection, contract_id: int, actor: str, now: datetime) -> bool:
+        """認証開始申込: only once; a second request changes nothing and returns False."""
+        return bool(conn.execute(update(contracts).where(
+            contracts.c.id == contract_id, contracts.c.otp_enabled_at.is_(None),
+        ).values(otp_enabled_at=now, otp_enabled_by=actor)).rowcount)
+
+    # -- users -------------------------------------------------------------------
+
+    def add_user(self, conn: Connection, *, institution_id: int, contract_id: int,
+                 login_id: str, user_id: str, name: str, role: Role, login_hash: str,
+                 confirmation_hash: str, now: datetime) -> int:
+        return conn.execute(insert(site_users).values(
+            institution_id=institution_id, contract_id=contract_id, login_id=login_id,
+            user_id=user_id, name=name, role=role.value, login_hash=login_hash,
+            confirmation_hash=confirmation_hash, created_at=now,
+        ).returning(site_users.c.id)).scalar_one()
+
+    def user(self, conn: Connection, institution_id: int, site_user_id: int) -> SiteUser | None:
+        row = conn.execute(select(site_users).where(
+            site_users.c.institution_id == institution_id,
+            site_users.c.id == site_user_id)).first()
+        return _user(row) if row else None
+
+    def user_with_login_hash(self, conn: Connection, institution_id: int,
+                             login_id: str) -> tuple[SiteUser, str] | None:
+        row = conn.execute(select(site_users).where(
+            site_users.c.institution_id == institution_id,
+            site_users.c.login_id == login_id)).first()
+        return (_user(row), row._mapping["login_hash"]) if row else None
+
+    def confirmation_hash(self, conn: Connection, site_user_id: int) -> str | None:
+        return conn.execute(select(site_users.c.confirmation_hash)
+                            .where(site_users.c.id == site_user_id)).scalar()
+
+    def users_of(self, conn: Connection, contract_id: int) -> list[SiteUser]:
+        # Master first, then admins, then general users: the order the screens list them.
+        order = {Role.MASTER.value: 0, Role.ADMIN.value: 1, Role.GENERAL.value: 2}
+        users = [_user(r) for r in conn.execute(
+            select(site_users).where(site_users.c.contract_id == contract_id)
+            .order_by(site_users.c.login_id))]
+        return sorted(users, key=lambda u: order[u.role.value])
+
+    def search_users(self, conn: Connection, institution_id: int, query: str) -> list[SiteUser]:
+        q = select(site_users).where(site_users.c.institution_id == institution_id)
+        if query:
+            q = q.where(or_(site_users.c.login_id.like(_like(query), escape="\\"),
+                            site_users.c.user_id.like(_like(query), escape="\\"),
+                            site_users.c.name.like(_like(query), escape="\\")))
+        return [_user(r) for r in conn.execute(q.order_by(site_users.c.login_id)
+                                               .limit(SEARCH_LIMIT))]
+
+    def count_users(self, conn: Connection, contract_id: int) -> int:
+        return conn.execute(select(func.count()).select_from(site_users)
+                            .where(site_users.c.contract_id == contract_id)).scalar_one()
+
+    # -- branch staff ------------------------------------------------------------
+
+    def add_staff(self, conn: Connection, institution_id: int, staff_id: str, name: str,
+                  password_hash: str, now: datetime) -> int:
+        return conn.execute(insert(branch_staff).values(
+            institution_id=institution_id, staff_id=staff_id, name=name,
+            password_hash=password_hash, created_at=now,
+        ).returning(branch_staff.c.id)).scalar_one()
+
+    def staff(self, conn: Connection, institution_id: int, staff_pk: int) -> BranchStaff | None:
+        row = conn.execute(select(branch_staff).where(
+            branch_staff.c.institution_id == institution_id,
+            branch_staff.c.id == staff_pk)).first()
+        return _staff(row) if row else None
+
+    def staff_with_hash(self, conn: Connection, institution_id: int,
+                        staff_id: str) -> tuple[BranchStaff, str] | None:
+        row = conn.execute(select(branch_staff).where(
+            branch_staff.c.institution_id == institution_id,
+            branch_staff.c.staff_id == staff_id)).first()
+        return (_staff(row), row._mapping["password_hash"]) if row else None

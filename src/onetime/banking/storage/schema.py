@@ -1,0 +1,160 @@
+"""The banking site's tables: the banks it serves, contracts and their users, branch staff,
+sessions, throttling, and the account ledger of 振込・振替.
+
+Their own `metadata` and Alembic history (banking/storage/migrations, version table
+`alembic_version_banking`): the site's database may be the OTP service's or another one.
+`institution_id` names a row of `banks`, never of the OTP service's `institutions`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from onetime.storage.schema import BigId, UTCDateTime
+from onetime.storage.schema import metadata as otp_metadata
+
+# The OTP schema's naming convention, so constraint names read alike in both histories.
+metadata = MetaData(naming_convention=otp_metadata.naming_convention)
+
+banks = Table(
+    "banks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The institution's service ID at the OTP service (the v1 API's {service_id}).
+    Column("service_id", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("mail_sender", String(254), nullable=False),
+    # InstitutionSettings as JSON (rule 3's operations needing a code, the time zone …)
+    # for a site whose OTP service is remote; a local one reads the institution's own.
+    Column("settings", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("number", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    # 認証開始申込 (rule 4): set once by the branch.
+    Column("otp_enabled_at", UTCDateTime, nullable=True),
+    Column("otp_enabled_by", String(128), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("institution_id", "number"),
+)
+
+site_users = Table(
+    "site_users",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False),
+    Column("login_id", String(32), nullable=False),
+    # The user's ID on the OTP service (the tokens table's user_id).
+    Column("user_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    # argon2id PHC strings; never the passwords.
+    Column("login_hash", String(200), nullable=False),
+    Column("confirmation_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("institution_id", "login_id"),
+    UniqueConstraint("institution_id", "user_id"),
+    # Exactly one master user per contract: the database refuses a second one.
+    Index("uq_site_users_one_master", "contract_id", unique=True,
+          sqlite_where=text("role = 'master'"), postgresql_where=text("role = 'master'")),
+)
+
+branch_staff = Table(
+    "branch_staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("staff_id", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("institution_id", "staff_id"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # SHA-256 of the cookie's token: a database dump holds no usable session.
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # "customer" or "branch"
+    Column("institution_id", Integer, nullable=False),
+    Column("principal_id", BigInteger, nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_last_seen_at", "last_seen_at"),
+)
+
+throttle = Table(
+    "throttle",
+    metadata,
+    # SHA-256 of scope, institution and key, so typed login IDs are not stored as such.
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UTCDateTime, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    # Null for the bank's own clearing account (transfers to other banks credit it).
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=True),
+    Column("kind", String(16), nullable=False),  # "customer" or "clearing"
+    Column("bank_code", String(4), nullable=False),
+    Column("branch_code", String(3), nullable=False),
+    Column("account_type", String(16), nullable=False),
+    Column("account_number", String(7), nullable=False),
+    Column("holder_name", String(100), nullable=False),
+    Column("balance", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("institution_id", "bank_code", "branch_code", "account_type",
+                     "account_number"),
+    # The conditional debit keeps this; the constraint is the last line of defence.
+    CheckConstraint("balance >= 0", name="ck_accounts_balance_not_negative"),
+)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False),
+    Column("site_user_id", BigInteger, nullable=False),
+    # One per confirmation screen: a resubmitted form cannot move the money twice.
+    Column("request_id", String(64), nullable=False),
+    Column("from_account_id", BigInteger, ForeignKey("accounts.id"), nullable=False),
+    Column("to_account_id", BigInteger, ForeignKey("accounts.id"), nullable=False),
+    Column("bank_code", String(4), nullable=False),
+    Column("branch_code", String(3), nullable=False),
+    Column("account_type", String(16), nullable=False),
+    Column("account_number", String(7), nullable=False),
+    Column("holder_name", String(100), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("executed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("institution_id", "request_id"),
+    Index("ix_transfers_contract_id_id", "contract_id", "id"),
+)
