@@ -37,7 +37,7 @@ bench: $(STAMP)
 # names every id the code uses that ja lacks, and every en message still in Japanese.
 LOCALE := src/onetime/i18n/locale
 I18N_DOMAINS := site app mail
-I18N_SOURCES_site := src/onetime/web src/onetime/domain
+I18N_SOURCES_site := src/onetime/web src/onetime/banking src/onetime/domain
 I18N_SOURCES_app := src/onetime/app
 I18N_SOURCES_mail := src/onetime/mail
 

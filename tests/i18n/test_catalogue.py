@@ -19,7 +19,7 @@ from onetime.i18n import DOMAINS, LANGUAGES, Translator, messages
 SRC = Path(i18n.__file__).resolve().parents[1]
 LOCALE = Path(i18n.__file__).resolve().parent / "locale"
 # Where each domain's ids are named (the Makefile's I18N_SOURCES_* say the same).
-SOURCES = {"site": ["web", "domain"], "app": ["app"], "mail": ["mail"]}
+SOURCES = {"site": ["web", "banking", "domain"], "app": ["app"], "mail": ["mail"]}
 ID = re.compile(r"[a-z_]+(?:\.[a-z_]+)+")
 KANA_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Literals shaped like ids that are not: file names, and Textual's action names.
