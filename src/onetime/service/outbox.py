@@ -8,6 +8,7 @@ import threading
 
 from sqlalchemy import select, update
 
+from onetime.domain.errors import ServiceUnavailable
 from onetime.mail import Mailer, MailError, OutgoingMail
 from onetime.service.context import Context
 from onetime.service.pruning import MAX_MAIL_ATTEMPTS, PruneSchedule
@@ -82,5 +83,10 @@ class OutboxDispatcher:
             try:
                 deliver_pending(self.ctx, self.mailer)
                 self._pruning.run_if_due()
-            except Exception:  # the database may be busy; the next round retries
-                log.warning("outbox round failed; will retry", exc_info=True)
+            except ServiceUnavailable:  # a busy or restarting database: next round retries
+                log.warning("outbox round failed: database unavailable; will retry",
+                            exc_info=True)
+            except Exception:
+                # A bug, logged as one. The thread lives on: it is this process's only
+                # sender of mail, and the queued mails wait safely in the outbox.
+                log.exception("outbox round failed unexpectedly; will retry")

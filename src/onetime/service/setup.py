@@ -17,9 +17,11 @@ from onetime.domain.errors import (
     SetupEmbargoed,
     SetupFailed,
     SetupSessionInvalid,
+    UnknownInstitution,
 )
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenState, secret_aad
+from onetime.domain.values import SERVICE_ID_PATTERN
 from onetime.service.context import Context
 from onetime.service.institutions import InstitutionService
 from onetime.service.notifications import queue_mail
@@ -61,13 +63,11 @@ class SetupService:
               source_ip: str | None = None) -> SetupStarted:
         """Answer the app's SPAKE2 message for a waiting issuance.
 
-        Raises NoIssuance, IssuanceExpired, SetupEmbargoed, SetupSessionInvalid.
+        Raises NoIssuance, IssuanceExpired, SetupEmbargoed, SetupSessionInvalid, and
+        ServiceUnavailable when the database cannot serve.
         """
         values.user_id(user_id)
-        try:
-            institution = self.institutions.get(service_id)
-        except Exception:
-            raise NoIssuance("no token issuance is waiting for setup") from None
+        institution = self._institution(service_id)
         now = self.ctx.clock.now()
         with self.ctx.db.read() as conn:
             token = self.ctx.tokens.get(conn, institution.id, user_id)
@@ -92,6 +92,17 @@ class SetupService:
                 key_blob=blob, transcript_hash=keys.transcript, created_at=now,
                 expires_at=now + SESSION_LIFETIME, source_ip=source_ip))
         return SetupStarted(session_id, reply)
+
+    def _institution(self, service_id: str) -> Institution:
+        """Raises NoIssuance for a service ID that names no institution, as for an unknown
+        user: the app, which needs no API key, must not learn which service IDs exist.
+        ServiceUnavailable, and any bug, go up as they are."""
+        if not SERVICE_ID_PATTERN.fullmatch(service_id):
+            raise NoIssuance("no token issuance is waiting for setup")
+        try:
+            return self.institutions.get(service_id)
+        except UnknownInstitution:
+            raise NoIssuance("no token issuance is waiting for setup") from None
 
     def _waiting(self, institution: Institution, token: Token | None, now) -> Token:
         state = token.current_state(now) if token else TokenState.NONE

@@ -215,11 +215,11 @@ class Database:
         Never waits: for background jobs of which one runner at a time is enough (the
         audit sealer), so that the others skip their turn instead of doing the same work
         and throwing it away. PostgreSQL: a session advisory lock; SQLite: a flock() on a
-        file beside the database.
+        file beside the database. Raises ServiceUnavailable when the database cannot serve.
         """
         if not self.is_sqlite:
             key = zlib.crc32(f"onetime:{name}".encode())
-            with self._connect() as conn:
+            with unavailable_as_domain_error(), self._connect() as conn:
                 held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
                                          {"k": key}).scalar())
                 conn.commit()
