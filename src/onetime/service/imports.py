@@ -18,7 +18,6 @@ from enum import StrEnum
 
 import pskc
 from pskc.exceptions import PSKCError
-from sqlalchemy.exc import IntegrityError
 
 from onetime.crypto import Secret
 from onetime.domain import values
@@ -29,6 +28,7 @@ from onetime.domain.values import MAX_DIGITS, MIN_DIGITS
 from onetime.otp import ALGORITHMS
 from onetime.service.context import Context
 from onetime.service.tokens import new_serial
+from onetime.storage.conflicts import DuplicateKey
 from onetime.storage.tokens import NewToken
 
 # PBKDF2 runs on the request thread: a document must not name a cost that stalls it
@@ -126,7 +126,7 @@ class ImportService:
             imported, refused = self._store(institution, rows, skipped, len(keys), now,
                                             confirmed=confirmed, actor=actor,
                                             source_ip=source_ip)
-        except IntegrityError:
+        except DuplicateKey:
             # A concurrent issuance or import took one of the users or serials first;
             # the checks inside the transaction see it on this second pass.
             imported, refused = self._store(institution, rows, skipped, len(keys), now,

@@ -11,9 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
-
 from onetime.crypto import derive_key
 from onetime.domain import values
 from onetime.domain.embargo import setup_available_at
@@ -32,7 +29,8 @@ from onetime.otp import find_counter
 from onetime.service.context import Context
 from onetime.service.notifications import queue_mail
 from onetime.setup.protocol import activation_aad, password_salt
-from onetime.storage.database import ReadThenWrite
+from onetime.storage.conflicts import DuplicateKey
+from onetime.storage.database import Connection, ReadThenWrite
 from onetime.storage.tokens import NewToken
 
 _DECOY_SECRET = secrets.token_bytes(20)
@@ -122,12 +120,12 @@ class TokenService:
                     self.ctx.audit.append(conn, at=now, institution_id=institution.id,
                                           event="token_issued", user_id=user_id, actor=actor,
                                           source_ip=source_ip, detail={"serial": serial})
-                    queue_mail(conn, institution, email, "token_issued", now,
+                    queue_mail(self.ctx.outbox, conn, institution, email, "token_issued", now,
                                service_id=institution.service_id, user_id=user_id,
                                download_url=settings.download_url)
                     token = self.ctx.tokens.get(conn, institution.id, user_id)
                 return TokenDocument.of(user_id, token, institution, now)
-            except IntegrityError:
+            except DuplicateKey:
                 # Two first issuances for one user at once; the loser retries as a replace.
                 if attempt:
                     raise
@@ -268,7 +266,7 @@ class TokenService:
                               event="token_suspended", user_id=attempt.user_id,
                               actor="system", source_ip=attempt.source_ip,
                               detail={"failures": failures})
-        queue_mail(conn, institution, token.email, "token_suspended",
+        queue_mail(self.ctx.outbox, conn, institution, token.email, "token_suspended",
                    now, user_id=attempt.user_id, suspended_at=now)
 
     def _audit(self, conn: Connection, attempt: _Attempt, result: Result, **detail) -> None:
@@ -289,8 +287,8 @@ class TokenService:
                                   event="token_released", user_id=user_id, actor=actor,
                                   source_ip=source_ip, detail={"reason": reason})
             token = self.ctx.tokens.get(conn, institution.id, user_id)
-            queue_mail(conn, institution, token.email if token else None, "token_released", now,
-                       user_id=user_id, released_at=now)
+            queue_mail(self.ctx.outbox, conn, institution, token.email if token else None,
+                       "token_released", now, user_id=user_id, released_at=now)
         return TokenDocument.of(user_id, token, institution, now)
 
     def revoke(self, institution: Institution, user_id: str, *, actor: str, reason: str,
@@ -308,8 +306,9 @@ class TokenService:
                                   detail={"reason": reason,
                                           "setup_available_at": available_at.isoformat()})
             token = self.ctx.tokens.get(conn, institution.id, user_id)
-            queue_mail(conn, institution, token.email if token else None, "token_revoked", now,
-                       user_id=user_id, revoked_at=now, setup_available_at=available_at)
+            queue_mail(self.ctx.outbox, conn, institution, token.email if token else None,
+                       "token_revoked", now, user_id=user_id, revoked_at=now,
+                       setup_available_at=available_at)
         return TokenDocument.of(user_id, token, institution, now)
 
 
