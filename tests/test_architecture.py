@@ -35,6 +35,8 @@ class TestImportRules:
         ("service/audit.py", "import onetime.api.problems", "never speak HTTP"),
         ("app/format.py", "import onetime.service.tokens", "the token app talks"),
         ("web/render.py", "import onetime.storage.tokens", "reach storage only through"),
+        ("service/tokens.py", "import sqlalchemy", "hold no SQL"),
+        ("service/setup.py", "import onetime.storage.schema", "hold no SQL"),
     ])
     def test_a_forbidden_import_fails_the_build(self, tmp_path, module, line, contract):
         """One added import is enough to break the named contract."""

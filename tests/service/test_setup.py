@@ -5,16 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from onetime.crypto import TEST_KDF, derive_key
 from onetime.domain.errors import (
     IssuanceExpired,
     NoIssuance,
+    ServiceUnavailable,
     SetupEmbargoed,
     SetupFailed,
     SetupSessionInvalid,
 )
+from onetime.service.context import Context
+from onetime.service.services import Services
 from onetime.setup.protocol import Client, ProtocolError, password_salt, server_respond
+from onetime.storage.database import Database
+from tests.e2e.servers import free_port
 
 from .world import PASSWORD, secret_of
 
@@ -168,9 +174,45 @@ class TestSetup:
         with pytest.raises(NoIssuance):
             bank.services.setup.start(service_id, user_id, client.message)
 
+    def test_a_malformed_service_id_is_no_issuance(self, bank):
+        """No institution can have it, and the database is not asked (PostgreSQL refuses NUL)."""
+        client = Client("0001", "taro", PASSWORD, TEST_KDF)
+        with pytest.raises(NoIssuance):
+            bank.services.setup.start("00\x0001", "taro", client.message)
+
     def test_a_malformed_first_message_is_an_invalid_session(self, bank):
         """Garbage instead of a SPAKE2 element is refused, and costs no attempt."""
         bank.issue("taro")
         with pytest.raises(SetupSessionInvalid):
             bank.services.setup.start("0001", "taro", b"\x00garbage")
         assert bank.token("taro").activation_attempts_left == 5
+
+
+class TestUnexpectedErrorsSurface:
+    """Only an unknown service ID is no_issuance: an outage or a bug is never disguised as it."""
+
+    def test_a_database_that_refuses_connections_is_unavailable(self, keyring, clock, tmp_path):
+        """Retry later (503), not "no issuance waiting", which would send the user to issue."""
+        services = services_on(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test",
+                               keyring, clock)
+        client = Client("0001", "taro", PASSWORD, TEST_KDF)
+        try:
+            with pytest.raises(ServiceUnavailable):
+                services.setup.start("0001", "taro", client.message)
+        finally:
+            services.ctx.db.dispose()
+
+    def test_a_bug_surfaces_as_itself(self, keyring, clock, tmp_path):
+        """A database without its tables (a bug, not an outage) raises its own error."""
+        services = services_on(f"sqlite:///{tmp_path / 'unmigrated.db'}", keyring, clock)
+        client = Client("0001", "taro", PASSWORD, TEST_KDF)
+        try:
+            with pytest.raises(OperationalError, match="no such table"):
+                services.setup.start("0001", "taro", client.message)
+        finally:
+            services.ctx.db.dispose()
+
+
+def services_on(url: str, keyring, clock) -> Services:
+    return Services.from_context(Context(db=Database(url), keyring=keyring, clock=clock,
+                                         setup_kdf=TEST_KDF))

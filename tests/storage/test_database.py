@@ -8,6 +8,7 @@ import time
 
 import pytest
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from onetime.storage.database import Database
 from onetime.storage.schema import audit_log
@@ -107,6 +108,31 @@ class TestCallFromTheEventLoop:
 
         try:
             assert asyncio.run(main()) < 0.55
+        finally:
+            db.dispose()
+
+    @pytest.mark.postgres
+    def test_only_call_chooses_the_loops_engine(self, pg_database):
+        """`call` names the engine; any other greenlet's statements keep the blocking one."""
+        db = Database(pg_database)
+
+        def engine_used():
+            with db.read() as conn:
+                conn.execute(text("SELECT 1"))
+                return conn.engine
+
+        async def main():
+            through_call = await db.call(engine_used)
+            # SQLAlchemy's asyncio bridge, as a library other than ours might use it.
+            other_greenlet = await greenlet_spawn(engine_used)
+            await db.dispose_loop_connections()
+            return through_call, other_greenlet
+
+        try:
+            through_call, other_greenlet = asyncio.run(main())
+            assert through_call is not db.engine  # the asyncio engine's blocking face
+            assert through_call.dialect.is_async
+            assert other_greenlet is db.engine
         finally:
             db.dispose()
 

@@ -1,4 +1,8 @@
-"""What every use case needs, built once per process and passed in (no globals)."""
+"""What every use case needs, built once per process and passed in (no globals).
+
+The OTP service's repositories are here, and only here: a service takes the ones it needs
+from its Context and constructs none (every SQL statement is in one of them).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from onetime.domain.clock import Clock
 from onetime.storage.audit import AuditRepository
 from onetime.storage.database import Database
 from onetime.storage.institutions import InstitutionRepository
+from onetime.storage.outbox import OutboxRepository
+from onetime.storage.setup_sessions import SetupSessionRepository
 from onetime.storage.tokens import TokenRepository
 
 
@@ -23,5 +29,7 @@ class Context:
     tokens: TokenRepository = field(default_factory=TokenRepository)
     institutions: InstitutionRepository = field(default_factory=InstitutionRepository)
     audit: AuditRepository = field(default_factory=AuditRepository)
+    outbox: OutboxRepository = field(default_factory=OutboxRepository)
+    setup_sessions: SetupSessionRepository = field(default_factory=SetupSessionRepository)
     # Where the sealer records the chain head outside the database (see service/audit.py).
     audit_anchor: Path | None = None

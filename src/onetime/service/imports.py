@@ -18,7 +18,6 @@ from enum import StrEnum
 
 import pskc
 from pskc.exceptions import PSKCError
-from sqlalchemy.exc import IntegrityError
 
 from onetime.crypto import Secret
 from onetime.domain import values
@@ -29,6 +28,7 @@ from onetime.domain.values import MAX_DIGITS, MIN_DIGITS
 from onetime.otp import ALGORITHMS
 from onetime.service.context import Context
 from onetime.service.tokens import new_serial
+from onetime.storage.conflicts import DuplicateKey
 from onetime.storage.tokens import NewToken
 
 # PBKDF2 runs on the request thread: a document must not name a cost that stalls it
@@ -39,6 +39,11 @@ MIN_PERIOD, MAX_PERIOD = 10, 300
 MAX_COUNTER = 2**63 - 1 - HOTP_LOOK_AHEAD
 # A device serial we can keep as the token's serial (the column holds 40 characters).
 SERIAL_PATTERN = re.compile(r"[\x21-\x7e]{1,40}")
+# What the pskc library raises, beyond its own PSKCError, on a document of a shape it does not
+# expect (it trusts the document: a missing element is None where a value was due, a number
+# or a date that does not parse, base64 that does not decode).
+_MALFORMED: tuple[type[Exception], ...] = (ValueError, TypeError, AttributeError, KeyError,
+                                           IndexError, ArithmeticError)
 
 
 class SkipReason(StrEnum):
@@ -121,7 +126,7 @@ class ImportService:
             imported, refused = self._store(institution, rows, skipped, len(keys), now,
                                             confirmed=confirmed, actor=actor,
                                             source_ip=source_ip)
-        except IntegrityError:
+        except DuplicateKey:
             # A concurrent issuance or import took one of the users or serials first;
             # the checks inside the transaction see it on this second pass.
             imported, refused = self._store(institution, rows, skipped, len(keys), now,
@@ -224,7 +229,7 @@ def _read(document: bytes, psk_hex: str | None, password: str | bytes | None) ->
     _refuse_dtd(document)
     try:
         container = pskc.PSKC(io.BytesIO(document))
-    except Exception:  # the parser raises more than ParseError on hostile input
+    except (PSKCError, *_MALFORMED):
         raise InvalidPskc("the document is not a readable PSKC document") from None
     if psk_hex is not None:
         try:
@@ -234,12 +239,14 @@ def _read(document: bytes, psk_hex: str | None, password: str | bytes | None) ->
     elif password is not None:
         _derive(container, password)
     try:
-        return [_key(k) for k in container.keys]
+        read = [_library_values(k) for k in container.keys]
     except PSKCError:
         raise InvalidPskc("a value could not be decrypted or authenticated: wrong or missing"
                           " PSKC-Key or PSKC-Password, or a MAC mismatch") from None
-    except Exception:  # the library decrypts lazily and trusts the document's shapes
+    except _MALFORMED:
         raise InvalidPskc("a value in the document is malformed") from None
+    # Outside the try: an error of our own making is a bug, not a malformed document.
+    return [_key(values) for values in read]
 
 
 def _refuse_dtd(document: bytes) -> None:
@@ -273,20 +280,33 @@ def _derive(container: pskc.PSKC, password: str | bytes) -> None:
             from None
 
 
-def _key(key) -> _Key:
-    """Read one pskc Key; decrypting happens here (raises PSKCError on a bad key or MAC)."""
-    kind = _kind(key.algorithm)
-    secret, counter, interval = key.secret, key.counter, key.time_interval
+_LIBRARY_VALUES = ("serial", "key_userid", "device_userid", "secret", "algorithm",
+                   "algorithm_suite", "response_length", "counter", "time_interval",
+                   "time_offset", "response_encoding", "response_check")
+
+
+def _library_values(key) -> dict:
+    """Every value of one pskc Key that the import reads. The library parses and decrypts
+    them lazily, here: it raises PSKCError on a bad key or MAC, one of _MALFORMED on a
+    value of the wrong shape."""
+    return {name: getattr(key, name) for name in _LIBRARY_VALUES}
+
+
+def _key(values: dict) -> _Key:
+    """One key, from the values `_library_values` read."""
+    kind = _kind(values["algorithm"])
+    secret, counter, interval = values["secret"], values["counter"], values["time_interval"]
+    encoding = values["response_encoding"]
     return _Key(
-        serial=key.serial, user_id=key.key_userid or key.device_userid,
+        serial=values["serial"], user_id=values["key_userid"] or values["device_userid"],
         secret=Secret(secret) if secret is not None else None,
-        kind=kind, algorithm=_hash(key.algorithm_suite),
+        kind=kind, algorithm=_hash(values["algorithm_suite"]),
         # RFC 4226's six digits and RFC 6238's 30 seconds when the document is silent.
-        digits=key.response_length if key.response_length is not None else 6,
+        digits=values["response_length"] if values["response_length"] is not None else 6,
         period=(interval if interval is not None else 30) if kind == TokenKind.TOTP else 0,
-        counter=counter, time_offset=key.time_offset,
-        encoding=key.response_encoding.upper() if key.response_encoding else None,
-        check_digit=bool(key.response_check))
+        counter=counter, time_offset=values["time_offset"],
+        encoding=encoding.upper() if encoding else None,
+        check_digit=bool(values["response_check"]))
 
 
 def _kind(algorithm: str | None) -> TokenKind | None:

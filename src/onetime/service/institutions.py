@@ -6,14 +6,13 @@ import hmac
 import threading
 import time
 
-from sqlalchemy.exc import IntegrityError
-
 from onetime.crypto import Secret, api_key_hash, new_api_key
 from onetime.domain import values
 from onetime.domain.errors import InstitutionExists, InvalidApiKey, UnknownInstitution
 from onetime.domain.institutions import Institution
 from onetime.domain.settings import InstitutionSettings
 from onetime.service.context import Context
+from onetime.storage.conflicts import DuplicateKey
 
 # Settings changed by `onetime institution set` reach every server process within this.
 CACHE_SECONDS = 2.0
@@ -42,7 +41,7 @@ class InstitutionService:
                                           settings, now)
                 self.ctx.audit.append(conn, at=now, institution_id=None, event="institution_added",
                                       actor="operator", detail={"service_id": service_id})
-        except IntegrityError:
+        except DuplicateKey:
             raise InstitutionExists(f"service ID {service_id} already exists") from None
         return self.get(service_id, fresh=True), api_key
 

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert
-
 from onetime.domain.institutions import Institution
 from onetime.mail import render
-from onetime.storage.schema import outbox
+from onetime.storage.database import Connection
+from onetime.storage.outbox import OutboxRepository
 
 
-def queue_mail(conn: Connection, institution: Institution, recipient: str | None, kind: str,
-               now: datetime, **context) -> None:
+def queue_mail(outbox: OutboxRepository, conn: Connection, institution: Institution,
+               recipient: str | None, kind: str, now: datetime, **context) -> None:
+    """Queue the mail `kind` (mail/templates) on `conn`; nothing without a recipient."""
     if not recipient:
         return
     subject, body = render(kind, "ja", institution_name=institution.name,
                            support_name=institution.settings.support_name, **context)
-    conn.execute(insert(outbox).values(
-        institution_id=institution.id, sender=institution.mail_sender, recipient=recipient,
-        subject=subject, body=body, created_at=now, attempts=0,
-    ))
+    outbox.queue(conn, institution_id=institution.id, sender=institution.mail_sender,
+                 recipient=recipient, subject=subject, body=body, now=now)

@@ -6,12 +6,10 @@ import asyncio
 import logging
 import threading
 
-from sqlalchemy import select, update
-
+from onetime.domain.errors import ServiceUnavailable
 from onetime.mail import Mailer, MailError, OutgoingMail
 from onetime.service.context import Context
 from onetime.service.pruning import MAX_MAIL_ATTEMPTS, PruneSchedule
-from onetime.storage.schema import outbox
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = MAX_MAIL_ATTEMPTS
@@ -20,33 +18,26 @@ MAX_ATTEMPTS = MAX_MAIL_ATTEMPTS
 def deliver_pending(ctx: Context, mailer: Mailer, limit: int = 100) -> int:
     """Send up to `limit` unsent mails; returns how many went out."""
     with ctx.db.read() as conn:
-        rows = conn.execute(
-            select(outbox).where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
-            .order_by(outbox.c.id).limit(limit)).all()
+        queued = ctx.outbox.pending(conn, MAX_ATTEMPTS, limit)
     sent = 0
-    for row in rows:
-        m = row._mapping
+    for m in queued:
         # Claim the row first so two processes never send the same mail twice.
         with ctx.db.write() as conn:
-            claimed = conn.execute(update(outbox).where(
-                outbox.c.id == m["id"], outbox.c.sent_at.is_(None),
-                outbox.c.attempts == m["attempts"]).values(attempts=m["attempts"] + 1)).rowcount
+            claimed = ctx.outbox.claim(conn, m)
         if not claimed:
             continue
-        mail = OutgoingMail(sender=m["sender"], recipient=m["recipient"],
-                            subject=m["subject"], body=m["body"])
+        mail = OutgoingMail(sender=m.sender, recipient=m.recipient, subject=m.subject,
+                            body=m.body)
         try:
             asyncio.run(mailer.send(mail))
         except MailError as exc:
-            log.warning("mail %s not delivered (attempt %s): %s", m["id"], m["attempts"] + 1,
+            log.warning("mail %s not delivered (attempt %s): %s", m.id, m.attempts + 1,
                         type(exc).__name__)
             with ctx.db.write() as conn:
-                conn.execute(update(outbox).where(outbox.c.id == m["id"])
-                             .values(last_error=str(exc)[:500]))
+                ctx.outbox.record_error(conn, m.id, str(exc))
             continue
         with ctx.db.write() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == m["id"])
-                         .values(sent_at=ctx.clock.now(), last_error=None))
+            ctx.outbox.mark_sent(conn, m.id, ctx.clock.now())
         sent += 1
     return sent
 
@@ -82,5 +73,10 @@ class OutboxDispatcher:
             try:
                 deliver_pending(self.ctx, self.mailer)
                 self._pruning.run_if_due()
-            except Exception:  # the database may be busy; the next round retries
-                log.warning("outbox round failed; will retry", exc_info=True)
+            except ServiceUnavailable:  # a busy or restarting database: next round retries
+                log.warning("outbox round failed: database unavailable; will retry",
+                            exc_info=True)
+            except Exception:
+                # A bug, logged as one. The thread lives on: it is this process's only
+                # sender of mail, and the queued mails wait safely in the outbox.
+                log.exception("outbox round failed unexpectedly; will retry")

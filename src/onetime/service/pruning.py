@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from onetime.service.context import Context
-from onetime.storage.outbox import OutboxRepository
-from onetime.storage.setup_sessions import SetupSessionRepository
 
 SENT_MAIL_RETENTION = timedelta(days=7)
 FAILED_MAIL_RETENTION = timedelta(days=30)
@@ -22,9 +20,6 @@ FAILED_MAIL_RETENTION = timedelta(days=30)
 PRUNE_EVERY = timedelta(minutes=10)
 # Mirrors outbox.MAX_ATTEMPTS (imported there from here, so the two cannot differ).
 MAX_MAIL_ATTEMPTS = 10
-
-_sessions = SetupSessionRepository()
-_outbox = OutboxRepository()
 
 
 @dataclass(frozen=True)
@@ -39,10 +34,10 @@ def prune_expired(ctx: Context) -> Pruned:
     now = ctx.clock.now()
     with ctx.db.write() as conn:
         return Pruned(
-            setup_sessions=_sessions.prune(conn, now),
-            sent_mails=_outbox.prune_sent(conn, now - SENT_MAIL_RETENTION),
-            failed_mails=_outbox.prune_failed(conn, now - FAILED_MAIL_RETENTION,
-                                              MAX_MAIL_ATTEMPTS))
+            setup_sessions=ctx.setup_sessions.prune(conn, now),
+            sent_mails=ctx.outbox.prune_sent(conn, now - SENT_MAIL_RETENTION),
+            failed_mails=ctx.outbox.prune_failed(conn, now - FAILED_MAIL_RETENTION,
+                                                 MAX_MAIL_ATTEMPTS))
 
 
 class PruneSchedule:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from onetime.domain.errors import ServiceUnavailable
 from onetime.service.audit import ELECTION, seal_elected, seal_pending
 from onetime.service.context import Context
 
@@ -109,9 +110,15 @@ def seal_while_elected(ctx: Context, interval: float, stop: threading.Event, *,
                     beat()
                     if stop.wait(interval):
                         return
-        except Exception:  # the loop must outlive the database's outages; it retries
-            log.warning("audit sealing failed; electing again in %s s", interval,
-                        exc_info=True)
+        except ServiceUnavailable:  # a restart, a failover: a fresh connection next round
+            log.warning("audit sealing failed: database unavailable; electing again in %s s",
+                        interval, exc_info=True)
+            elected = False
+        except Exception:
+            # A bug, logged as one. The loop still goes on: it is the only sealer while it
+            # holds the election, and entries left unsealed weaken the audit trail.
+            log.exception("audit sealing failed unexpectedly; electing again in %s s",
+                          interval)
             elected = False
         if not elected:
             stop.wait(interval)
@@ -136,5 +143,10 @@ class Sealer:
         while not self._stop.wait(self.interval):
             try:
                 seal_pending(self.ctx)
-            except Exception:  # a busy database must not kill the thread; next tick retries
-                log.warning("audit sealing failed; will retry", exc_info=True)
+            except ServiceUnavailable:  # a busy or restarting database: next tick retries
+                log.warning("audit sealing failed: database unavailable; will retry",
+                            exc_info=True)
+            except Exception:
+                # A bug, logged as one; the thread lives on as the fallback sealer of this
+                # process (see the module docstring), which an ended thread would not be.
+                log.exception("audit sealing failed unexpectedly; will retry")

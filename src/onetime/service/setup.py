@@ -8,8 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
-
 from onetime.domain import values
 from onetime.domain.errors import (
     IssuanceExpired,
@@ -17,9 +15,11 @@ from onetime.domain.errors import (
     SetupEmbargoed,
     SetupFailed,
     SetupSessionInvalid,
+    UnknownInstitution,
 )
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenState, secret_aad
+from onetime.domain.values import SERVICE_ID_PATTERN
 from onetime.service.context import Context
 from onetime.service.institutions import InstitutionService
 from onetime.service.notifications import queue_mail
@@ -30,7 +30,7 @@ from onetime.setup.protocol import (
     seal_payload,
     server_respond,
 )
-from onetime.storage.schema import setup_sessions
+from onetime.storage.setup_sessions import SetupSession
 
 SESSION_LIFETIME = timedelta(minutes=5)
 SECRET_BYTES = 20  # 160 bits, RFC 4226 §4 R6
@@ -61,13 +61,11 @@ class SetupService:
               source_ip: str | None = None) -> SetupStarted:
         """Answer the app's SPAKE2 message for a waiting issuance.
 
-        Raises NoIssuance, IssuanceExpired, SetupEmbargoed, SetupSessionInvalid.
+        Raises NoIssuance, IssuanceExpired, SetupEmbargoed, SetupSessionInvalid, and
+        ServiceUnavailable when the database cannot serve.
         """
         values.user_id(user_id)
-        try:
-            institution = self.institutions.get(service_id)
-        except Exception:
-            raise NoIssuance("no token issuance is waiting for setup") from None
+        institution = self._institution(service_id)
         now = self.ctx.clock.now()
         with self.ctx.db.read() as conn:
             token = self.ctx.tokens.get(conn, institution.id, user_id)
@@ -86,12 +84,24 @@ class SetupService:
         key_id, blob = self.ctx.keyring.encrypt(
             keys.confirm_client + keys.confirm_server + keys.encryption,
             _session_aad(session_id))
+        session = SetupSession(id=session_id, token_id=token.id, serial=token.serial,
+                               key_id=key_id, key_blob=blob, transcript_hash=keys.transcript)
         with self.ctx.db.write() as conn:
-            conn.execute(insert(setup_sessions).values(
-                id=session_id, token_id=token.id, serial=token.serial, key_id=key_id,
-                key_blob=blob, transcript_hash=keys.transcript, created_at=now,
-                expires_at=now + SESSION_LIFETIME, source_ip=source_ip))
+            self.ctx.setup_sessions.start(conn, session, created_at=now,
+                                          expires_at=now + SESSION_LIFETIME,
+                                          source_ip=source_ip)
         return SetupStarted(session_id, reply)
+
+    def _institution(self, service_id: str) -> Institution:
+        """Raises NoIssuance for a service ID that names no institution, as for an unknown
+        user: the app, which needs no API key, must not learn which service IDs exist.
+        ServiceUnavailable, and any bug, go up as they are."""
+        if not SERVICE_ID_PATTERN.fullmatch(service_id):
+            raise NoIssuance("no token issuance is waiting for setup")
+        try:
+            return self.institutions.get(service_id)
+        except UnknownInstitution:
+            raise NoIssuance("no token issuance is waiting for setup") from None
 
     def _waiting(self, institution: Institution, token: Token | None, now) -> Token:
         state = token.current_state(now) if token else TokenState.NONE
@@ -113,24 +123,19 @@ class SetupService:
         now = self.ctx.clock.now()
         failure: Exception | None = None
         with self.ctx.db.write() as conn:
-            row = conn.execute(select(setup_sessions).where(
-                setup_sessions.c.id == session_id)).first()
             # Consuming the session first makes a replayed `finish` fail without counting.
-            used = conn.execute(update(setup_sessions).where(
-                setup_sessions.c.id == session_id, setup_sessions.c.finished_at.is_(None),
-                setup_sessions.c.expires_at > now).values(finished_at=now)).rowcount
-            if row is None or not used:
+            session = self.ctx.setup_sessions.finish(conn, session_id, now)
+            if session is None:
                 raise SetupSessionInvalid("unknown, finished or timed-out setup session")
-            session = row._mapping
-            token = self.ctx.tokens.by_id(conn, session["token_id"])
-            if token is None or token.serial != session["serial"]:
+            token = self.ctx.tokens.by_id(conn, session.token_id)
+            if token is None or token.serial != session.serial:
                 raise NoIssuance("the issuance was replaced")
             institution = self.institutions.get(
                 self.ctx.institutions.by_id(conn, token.institution_id).service_id)
-            material = self.ctx.keyring.decrypt(session["key_id"], session["key_blob"],
+            material = self.ctx.keyring.decrypt(session.key_id, session.key_blob,
                                                 _session_aad(session_id))
             keys = SessionKeys(material[:32], material[32:64], material[64:],
-                               session["transcript_hash"])
+                               session.transcript_hash)
             audit = {"at": now, "institution_id": institution.id, "user_id": token.user_id,
                      "actor": f"user:{token.user_id}", "source_ip": source_ip}
             if not hmac.compare_digest(keys.client_mac(), client_mac):
@@ -155,7 +160,7 @@ class SetupService:
                     raise IssuanceExpired("the token issuance has expired")
                 self.ctx.audit.append(conn, event="token_set_up", result="accepted",
                                       detail={"serial": token.serial}, **audit)
-                queue_mail(conn, institution, token.email, "token_set_up", now,
+                queue_mail(self.ctx.outbox, conn, institution, token.email, "token_set_up", now,
                            user_id=token.user_id, activated_at=now)
                 payload = {
                     "service_id": institution.service_id, "user_id": token.user_id,

@@ -11,9 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
-
 from onetime.crypto import derive_key
 from onetime.domain import values
 from onetime.domain.embargo import setup_available_at
@@ -28,11 +25,13 @@ from onetime.domain.errors import (
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenKind, TokenState, secret_aad
 from onetime.domain.values import Operation
-from onetime.domain.verification import Result, match_code
+from onetime.domain.verification import Match, Result, match_code
 from onetime.otp import find_counter
 from onetime.service.context import Context
 from onetime.service.notifications import queue_mail
 from onetime.setup.protocol import activation_aad, password_salt
+from onetime.storage.conflicts import DuplicateKey
+from onetime.storage.database import Connection, ReadThenWrite
 from onetime.storage.tokens import NewToken
 
 _DECOY_SECRET = secrets.token_bytes(20)
@@ -122,12 +121,12 @@ class TokenService:
                     self.ctx.audit.append(conn, at=now, institution_id=institution.id,
                                           event="token_issued", user_id=user_id, actor=actor,
                                           source_ip=source_ip, detail={"serial": serial})
-                    queue_mail(conn, institution, email, "token_issued", now,
+                    queue_mail(self.ctx.outbox, conn, institution, email, "token_issued", now,
                                service_id=institution.service_id, user_id=user_id,
                                download_url=settings.download_url)
                     token = self.ctx.tokens.get(conn, institution.id, user_id)
                 return TokenDocument.of(user_id, token, institution, now)
-            except IntegrityError:
+            except DuplicateKey:
                 # Two first issuances for one user at once; the loser retries as a replace.
                 if attempt:
                     raise
@@ -179,74 +178,100 @@ class TokenService:
 
     def _check(self, institution: Institution, user_id: str, raw_code: object,
                op: Operation | None, source_ip: str | None, *, confirming: bool) -> Verification:
+        """The hot path: one read, then one conditional write (accept) or a refusal's writes.
+
+        Raises InvalidUserId or InvalidCodeFormat, before any write.
+        """
         values.user_id(user_id)
-        digits_ok = _ascii_digits(raw_code)
-        settings = institution.settings
-        now = self.ctx.clock.now()
-        event = "token_confirmed" if confirming else "code_verified"
+        digits = _ascii_digits(raw_code)
+        attempt = _Attempt(institution, user_id, op, source_ip, self.ctx.clock.now(),
+                           confirming)
         with self.ctx.db.read_then_write() as tx:
             token = self.ctx.tokens.get(tx.conn, institution.id, user_id)
-            expected_len = token.digits if token else settings.digits
-            if digits_ok is None or len(digits_ok) != expected_len:
-                raise InvalidCodeFormat(f"code must be a string of {expected_len} digits")
-            code = digits_ok
-            state = token.current_state(now) if token else TokenState.NONE
-            wanted = TokenState.ACTIVATED if confirming else TokenState.ACTIVE
-            match = None
-            if token is not None and state == wanted:
-                secret = self.ctx.keyring.decrypt(
-                    token.secret_key_id, token.secret_blob,
-                    secret_aad(institution.id, user_id, token.serial))
-                match = match_code(token, secret, code, now, settings.window)
-            elif state != TokenState.SUSPENDED:
-                find_counter(_DECOY_SECRET, code, range(3), digits=len(code), algorithm="sha1")
+            code = _code(digits, token.digits if token else institution.settings.digits)
+            state = token.current_state(attempt.now) if token else TokenState.NONE
+            match = self._match_or_decoy(attempt, token, state, code)
             # Every answer writes from here on. The writes re-check in their WHERE clauses
             # what was read above; on SQLite only they hold the writer lock.
+            if match and not match.replay and self._accept(tx, attempt, token, match):
+                return Verification(Result.ACCEPTED, institution.settings.max_failures,
+                                    TokenState.ACTIVE)
+            return self._refuse(tx.write(), attempt, token, state, match)
 
-            def fields(result: Result, **detail) -> dict:
-                return {"at": now, "institution_id": institution.id, "event": event,
-                        "user_id": user_id, "actor": f"user:{user_id}",
-                        "operation": op.value if op else None, "result": result.value,
-                        "source_ip": source_ip, "detail": detail or None}
+    def _match_or_decoy(self, attempt: _Attempt, token: Token | None, state: TokenState,
+                        code: str) -> Match | None:
+        """The step `code` matches if the token is in the state to take it, else None.
 
-            # The common case first: one statement on PostgreSQL (see accept).
-            if match and not match.replay and self.ctx.tokens.accept(
-                    tx.write_one(), token, match.step, match.drift, now, confirming=confirming,
-                    audit_entry=self.ctx.audit.entry(**fields(Result.ACCEPTED,
-                                                              drift=match.drift))):
-                return Verification(Result.ACCEPTED, settings.max_failures, TokenState.ACTIVE)
-            conn = tx.write()
+        An unknown user or a token in another state (but suspended) costs the same HMACs
+        on a decoy key, so the time of the answer does not tell them from a wrong code.
+        """
+        if token is not None and state == attempt.wanted:
+            secret = self.ctx.keyring.decrypt(
+                token.secret_key_id, token.secret_blob,
+                secret_aad(attempt.institution.id, attempt.user_id, token.serial))
+            return match_code(token, secret, code, attempt.now,
+                              attempt.institution.settings.window)
+        if state != TokenState.SUSPENDED:
+            find_counter(_DECOY_SECRET, code, range(3), digits=len(code), algorithm="sha1")
+        return None
 
-            def audit(result: Result, **detail) -> None:
-                self.ctx.audit.append(conn, **fields(result, **detail))
+    def _accept(self, tx: ReadThenWrite, attempt: _Attempt, token: Token,
+                match: Match) -> bool:
+        """Use the matched step, with its audit entry; False if a concurrent request used
+        it (or one after it) first. One statement on PostgreSQL (see TokenRepository.accept).
+        """
+        return self.ctx.tokens.accept(
+            tx.write_one(), token, match.step, match.drift, attempt.now,
+            confirming=attempt.confirming,
+            audit_entry=self.ctx.audit.entry(**attempt.entry(Result.ACCEPTED,
+                                                             drift=match.drift)))
 
-            if state == TokenState.SUSPENDED:
-                # Same answer for right and wrong codes; nothing counted or used up.
-                audit(Result.SUSPENDED)
-                return Verification(Result.SUSPENDED, 0, state)
-            if token is None or state != wanted:
-                audit(Result.NOT_ACTIVE)
-                return Verification(Result.NOT_ACTIVE, token.attempts_left(settings, now)
-                                    if token else None, state)
-            # A wrong code, a replay, or a code whose step a concurrent request just used.
-            replay = match is not None
-            counted = self.ctx.tokens.record_failure(conn, token, settings.max_failures, now)
-            if counted is None:
-                audit(Result.SUSPENDED, replay=replay or None)
-                return Verification(Result.SUSPENDED, 0, TokenState.SUSPENDED)
-            failures, new_state = counted
-            if new_state == TokenState.SUSPENDED:
-                audit(Result.SUSPENDED, replay=replay or None, failures=failures)
-                self.ctx.audit.append(conn, at=now, institution_id=institution.id,
-                                      event="token_suspended", user_id=user_id,
-                                      actor="system", source_ip=source_ip,
-                                      detail={"failures": failures})
-                queue_mail(conn, institution, token.email, "token_suspended",
-                           now, user_id=user_id, suspended_at=now)
-                return Verification(Result.SUSPENDED, 0, TokenState.SUSPENDED)
-            audit(Result.REJECTED, replay=replay or None, failures=failures)
-            return Verification(Result.REJECTED, max(settings.max_failures - failures, 0),
-                                new_state)
+    def _refuse(self, conn: Connection, attempt: _Attempt, token: Token | None,
+                state: TokenState, match: Match | None) -> Verification:
+        """Every answer but accepted, audited on `conn` (the write transaction)."""
+        if state == TokenState.SUSPENDED:
+            # Same answer for right and wrong codes; nothing counted or used up.
+            self._audit(conn, attempt, Result.SUSPENDED)
+            return Verification(Result.SUSPENDED, 0, state)
+        if token is None or state != attempt.wanted:
+            self._audit(conn, attempt, Result.NOT_ACTIVE)
+            return Verification(Result.NOT_ACTIVE, token.attempts_left(
+                attempt.institution.settings, attempt.now) if token else None, state)
+        # A wrong code, a replay, or a code whose step a concurrent request just used.
+        return self._count_failure(conn, attempt, token, replay=match is not None)
+
+    def _count_failure(self, conn: Connection, attempt: _Attempt, token: Token, *,
+                       replay: bool) -> Verification:
+        """Count one failure; the one that reaches the limit suspends the token."""
+        settings = attempt.institution.settings
+        counted = self.ctx.tokens.record_failure(conn, token, settings.max_failures,
+                                                 attempt.now)
+        if counted is None:  # suspended meanwhile by a concurrent failure
+            self._audit(conn, attempt, Result.SUSPENDED, replay=replay or None)
+            return Verification(Result.SUSPENDED, 0, TokenState.SUSPENDED)
+        failures, new_state = counted
+        if new_state == TokenState.SUSPENDED:
+            self._audit(conn, attempt, Result.SUSPENDED, replay=replay or None,
+                        failures=failures)
+            self._suspended(conn, attempt, token, failures)
+            return Verification(Result.SUSPENDED, 0, TokenState.SUSPENDED)
+        self._audit(conn, attempt, Result.REJECTED, replay=replay or None, failures=failures)
+        return Verification(Result.REJECTED, max(settings.max_failures - failures, 0),
+                            new_state)
+
+    def _suspended(self, conn: Connection, attempt: _Attempt, token: Token,
+                   failures: int) -> None:
+        """The suspension's own audit entry and mail, in the failure's transaction."""
+        now, institution = attempt.now, attempt.institution
+        self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                              event="token_suspended", user_id=attempt.user_id,
+                              actor="system", source_ip=attempt.source_ip,
+                              detail={"failures": failures})
+        queue_mail(self.ctx.outbox, conn, institution, token.email, "token_suspended",
+                   now, user_id=attempt.user_id, suspended_at=now)
+
+    def _audit(self, conn: Connection, attempt: _Attempt, result: Result, **detail) -> None:
+        self.ctx.audit.append(conn, **attempt.entry(result, **detail))
 
     # -- management -------------------------------------------------------------
 
@@ -263,8 +288,8 @@ class TokenService:
                                   event="token_released", user_id=user_id, actor=actor,
                                   source_ip=source_ip, detail={"reason": reason})
             token = self.ctx.tokens.get(conn, institution.id, user_id)
-            queue_mail(conn, institution, token.email if token else None, "token_released", now,
-                       user_id=user_id, released_at=now)
+            queue_mail(self.ctx.outbox, conn, institution, token.email if token else None,
+                       "token_released", now, user_id=user_id, released_at=now)
         return TokenDocument.of(user_id, token, institution, now)
 
     def revoke(self, institution: Institution, user_id: str, *, actor: str, reason: str,
@@ -282,8 +307,9 @@ class TokenService:
                                   detail={"reason": reason,
                                           "setup_available_at": available_at.isoformat()})
             token = self.ctx.tokens.get(conn, institution.id, user_id)
-            queue_mail(conn, institution, token.email if token else None, "token_revoked", now,
-                       user_id=user_id, revoked_at=now, setup_available_at=available_at)
+            queue_mail(self.ctx.outbox, conn, institution, token.email if token else None,
+                       "token_revoked", now, user_id=user_id, revoked_at=now,
+                       setup_available_at=available_at)
         return TokenDocument.of(user_id, token, institution, now)
 
     def void_issuance(self, institution: Institution, user_id: str, *, actor: str,
@@ -302,6 +328,39 @@ class TokenService:
                                   detail={"serial": serial, "reason": "branch_reset",
                                           "note": reason})
         return self.get_token(institution, user_id)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One code presented for a user: what each step of the check, and its audit, needs."""
+
+    institution: Institution
+    user_id: str
+    operation: Operation | None
+    source_ip: str | None
+    now: datetime
+    confirming: bool
+
+    @property
+    def wanted(self) -> TokenState:
+        """The state in which the token takes a code: activated to confirm, else active."""
+        return TokenState.ACTIVATED if self.confirming else TokenState.ACTIVE
+
+    def entry(self, result: Result, **detail) -> dict:
+        """The audit entry's fields for this attempt's answer."""
+        return {"at": self.now, "institution_id": self.institution.id,
+                "event": "token_confirmed" if self.confirming else "code_verified",
+                "user_id": self.user_id, "actor": f"user:{self.user_id}",
+                "operation": self.operation.value if self.operation else None,
+                "result": result.value, "source_ip": self.source_ip,
+                "detail": detail or None}
+
+
+def _code(digits: str | None, expected_len: int) -> str:
+    """The code as ASCII digits, if it has the token's length. Raises InvalidCodeFormat."""
+    if digits is None or len(digits) != expected_len:
+        raise InvalidCodeFormat(f"code must be a string of {expected_len} digits")
+    return digits
 
 
 def _ascii_digits(raw: object) -> str | None:

@@ -15,17 +15,20 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+# Connection is what services hold between `write()` and the repositories' methods; they
+# pass it on and never execute on it themselves.
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 # SQLAlchemy's own bridge between its sync core and asyncio drivers (AsyncSession.run_sync
-# is built on it); in_greenlet tells whether a call came through it.
-from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
+# is built on it): a blocking function runs in a greenlet that yields at each round trip.
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from onetime.files import create_private
 from onetime.storage.availability import unavailable_as_domain_error
@@ -48,6 +51,11 @@ LOOP_POOL_SIZE = 4
 # How long an SQLite statement waits for a lock held elsewhere before it gives up with
 # "database is locked" (which the API answers 503); tests that hold the lock shorten it.
 SQLITE_BUSY_TIMEOUT = 30.0
+# The engine that `call` chose for the use case it runs (a Database and the blocking face of
+# its loop's asyncio engine); unset, every statement uses the Database's blocking engine.
+# A context variable, because the greenlets of concurrent calls share the loop's thread.
+_CALL_ENGINE: ContextVar[tuple[Database, Engine] | None] = ContextVar("onetime_call_engine",
+                                                                     default=None)
 
 
 class Database:
@@ -91,23 +99,36 @@ class Database:
         a greenlet on the loop's own thread instead, and its statements go through an
         asyncio psycopg connection: at each round trip the greenlet yields to the loop.
         Only for calls that spend no long stretch of CPU (not argon2id): that would
-        stop the loop.
+        stop the loop. The engine is chosen here, for `fn` alone (_CALL_ENGINE): any
+        statement made elsewhere, in another greenlet too, uses the blocking engine.
         """
         if self.is_sqlite:
             return fn(*args, **kwargs)
-        return await greenlet_spawn(fn, *args, **kwargs)
+        return await greenlet_spawn(self._on_engine, self._loop_engine_now(), fn, args, kwargs)
 
-    def _connect(self) -> Connection:
-        if self.is_sqlite or not in_greenlet():
-            return self.engine.connect()
-        # Called through call(): the same engine, over asyncio connections of this loop.
+    def _on_engine(self, engine: Engine, fn: Callable[..., T], args, kwargs) -> T:
+        """Run `fn` with every statement it makes on this database going to `engine`."""
+        chosen = _CALL_ENGINE.set((self, engine))
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _CALL_ENGINE.reset(chosen)
+
+    def _loop_engine_now(self) -> Engine:
+        """The running loop's asyncio engine (made on first use), by its blocking face."""
         loop = asyncio.get_running_loop()
         if self._loop_engine is None or self._loop_engine[0] is not loop:
             engine = create_async_engine(self.url, pool_size=self._loop_pool_size,
                                          max_overflow=0)
             _ping_when_idle(engine.sync_engine)
             self._loop_engine = (loop, engine)
-        return self._loop_engine[1].sync_engine.connect()
+        return self._loop_engine[1].sync_engine
+
+    def _connect(self) -> Connection:
+        """A connection of the engine `call` chose for this use case, else the blocking one."""
+        chosen = _CALL_ENGINE.get()
+        engine = chosen[1] if chosen is not None and chosen[0] is self else self.engine
+        return engine.connect()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -196,11 +217,11 @@ class Database:
         Never waits: for background jobs of which one runner at a time is enough (the
         audit sealer), so that the others skip their turn instead of doing the same work
         and throwing it away. PostgreSQL: a session advisory lock; SQLite: a flock() on a
-        file beside the database.
+        file beside the database. Raises ServiceUnavailable when the database cannot serve.
         """
         if not self.is_sqlite:
             key = zlib.crc32(f"onetime:{name}".encode())
-            with self._connect() as conn:
+            with unavailable_as_domain_error(), self._connect() as conn:
                 held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
                                          {"k": key}).scalar())
                 conn.commit()

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from onetime.domain.institutions import Institution
 from onetime.domain.settings import InstitutionSettings
+from onetime.storage.conflicts import duplicate_key_as_conflict
 from onetime.storage.schema import institutions
 
 
@@ -22,6 +23,12 @@ def _row(row) -> Institution:
 class InstitutionRepository:
     def add(self, conn: Connection, service_id: str, name: str, mail_sender: str,
             api_key_hash: bytes, settings: InstitutionSettings, now: datetime) -> int:
+        """Raises DuplicateKey when the service ID exists."""
+        with duplicate_key_as_conflict():
+            return self._add(conn, service_id, name, mail_sender, api_key_hash, settings, now)
+
+    def _add(self, conn: Connection, service_id: str, name: str, mail_sender: str,
+             api_key_hash: bytes, settings: InstitutionSettings, now: datetime) -> int:
         return conn.execute(
             insert(institutions).values(
                 service_id=service_id, name=name, mail_sender=mail_sender,

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, u
 
 from onetime.domain.tokens import Token, TokenKind, TokenState, state_after_release
 from onetime.storage.audit import APPEND, ENTRY_COLUMNS
+from onetime.storage.conflicts import duplicate_key_as_conflict
 from onetime.storage.driver import DriverStatement, from_db
 from onetime.storage.schema import UTCDateTime, audit_log, tokens
 
@@ -137,8 +138,14 @@ class TokenRepository:
         """Write `new` as the user's token unless one is in use or embargoed.
 
         Returns False, writing nothing, when the current token is active or
-        suspended, or revoked with its setup embargo still running at `now`.
+        suspended, or revoked with its setup embargo still running at `now`. Raises
+        DuplicateKey when a concurrent writer took the user or the serial first.
         """
+        with duplicate_key_as_conflict():
+            return self._replace_or_insert(conn, institution_id, user_id, new, now)
+
+    def _replace_or_insert(self, conn: Connection, institution_id: int, user_id: str,
+                           new: NewToken, now: datetime) -> bool:
         values = {**new.__dict__, "state": new.state.value, "kind": new.kind.value,
                   "failures": 0, "drift": 0, "suspended_at": None, "revoked_at": None,
                   "setup_available_at": None}
