@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from onetime.banking.domain.banks import Bank
 from onetime.banking.otp import ProfileSource
 from onetime.banking.service.context import Context
-from onetime.banking.storage.banks import BankRepository
+from onetime.banking.storage.database import DuplicateKey
 from onetime.domain.errors import UnknownInstitution
 from onetime.domain.settings import InstitutionSettings
 
@@ -20,7 +18,7 @@ class BankService:
 
     def __init__(self, ctx: Context, local: ProfileSource | None = None) -> None:
         self.ctx, self.local = ctx, local
-        self.repo = BankRepository()
+        self.repo = ctx.banks
         self._ids: dict[str, int] = {}  # a bank's ID never changes
 
     def register(self, service_id: str, name: str, mail_sender: str,
@@ -63,7 +61,7 @@ class BankService:
                               mail_sender=profile.mail_sender, settings=None,
                               now=self.ctx.clock.now(),
                               bank_id=self.local.institution_id(service_id))
-        except IntegrityError:
+        except DuplicateKey:
             pass  # another process made it first
         with self.ctx.db.read() as conn:
             return self.repo.by_service_id(conn, service_id)

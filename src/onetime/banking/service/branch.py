@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
 from onetime.banking.domain import people
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
@@ -27,7 +25,7 @@ from onetime.banking.service.login import STAFF, LoginService
 from onetime.banking.service.sessions import SessionService
 from onetime.banking.service.tokens import Tokens
 from onetime.banking.service.users import SiteUserService
-from onetime.banking.storage.people import PeopleRepository
+from onetime.banking.storage.database import DuplicateKey
 from onetime.crypto import PasswordHasher
 from onetime.domain.errors import NoIssuance
 
@@ -50,7 +48,7 @@ class BranchService:
                  sessions: SessionService) -> None:
         self.ctx, self.users, self.tokens = ctx, users, tokens
         self.hasher, self.login, self.kick, self.sessions = hasher, login, kick, sessions
-        self.repo = PeopleRepository()
+        self.repo = ctx.people
 
     def add_staff(self, institution: Bank, staff_id: str, name: str,
                   password: str) -> BranchStaff:
@@ -62,7 +60,7 @@ class BranchService:
                 pk = self.repo.add_staff(conn, institution.id, staff_id, name, password_hash,
                                          self.ctx.clock.now())
                 staff = self.repo.staff(conn, institution.id, pk)
-        except IntegrityError:
+        except DuplicateKey:
             raise LoginIdTaken("staff ID already in use") from None
         assert staff is not None
         return staff

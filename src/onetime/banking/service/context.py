@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Connection
-
 from onetime.banking.otp import OtpService
-from onetime.banking.storage.database import Database
+from onetime.banking.storage.banks import BankRepository
+from onetime.banking.storage.database import Connection, Database
+from onetime.banking.storage.ledger import LedgerRepository
+from onetime.banking.storage.people import PeopleRepository
+from onetime.banking.storage.sessions import SessionRepository, ThrottleRepository
 from onetime.crypto import KeyRing
 from onetime.domain.clock import Clock
 
@@ -28,3 +30,9 @@ class Context:
     keyring: KeyRing
     audit: AuditTrail
     otp: OtpService
+    # The repositories, one each: services take them from here, never build their own.
+    people: PeopleRepository = field(default_factory=PeopleRepository)
+    sessions: SessionRepository = field(default_factory=SessionRepository)
+    throttle: ThrottleRepository = field(default_factory=ThrottleRepository)
+    ledger: LedgerRepository = field(default_factory=LedgerRepository)
+    banks: BankRepository = field(default_factory=BankRepository)

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.people import Role
 from onetime.banking.domain.transfers import AccountType
 from onetime.banking.service.services import SiteServices
 from onetime.banking.storage.ledger import CLEARING, CUSTOMER
-from onetime.banking.storage.schema import contracts
 
 # 茨城県信用組合's zengin code and 本店営業部: the manual's bank.
 BANK_CODE, BRANCH_CODE = "2101", "001"
@@ -41,9 +38,8 @@ def seed_demo(site: SiteServices, institution: Bank, *,
     ctx = site.ctx
     institution = site.institutions.get(institution.service_id)  # the site's row of its bank
     with ctx.db.read() as conn:
-        existing = conn.execute(select(contracts.c.id).where(
-            contracts.c.institution_id == institution.id,
-            contracts.c.number == contract_number)).scalar()
+        existing = site.users.repo.contract_id_by_number(conn, institution.id,
+                                                         contract_number)
     info = DemoAccounts(contract_number, [(u[0], u[2].value, u[3], u[4]) for u in users],
                         (staff[0], staff[2]) if staff else ("", ""))
     if existing is not None:

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Connection
-
 from onetime.banking.domain import people
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import LoginFailed, LoginThrottled
@@ -24,6 +22,7 @@ from onetime.banking.domain.people import BranchStaff, SiteUser
 from onetime.banking.domain.throttle import LOGIN_PER_ADDRESS, LOGIN_PER_ID
 from onetime.banking.service.context import Context
 from onetime.banking.service.throttling import Throttle, throttle_key
+from onetime.banking.storage.database import Connection
 from onetime.banking.storage.people import PeopleRepository
 from onetime.crypto import PasswordHasher
 from onetime.domain.errors import InvalidInput
@@ -49,7 +48,8 @@ class Door(Generic[P]):
 
     scope: str  # throttle keys: `scope` per login ID, `scope-address` per address
     event: str  # audited as `event`, `event_failed`, `event_throttled`
-    find: Callable[[Connection, int, str], tuple[P, str] | None]  # person, password hash
+    # The repository method that finds the person and their password hash.
+    find: Callable[[PeopleRepository, Connection, int, str], tuple[P, str] | None]
     user_id: Callable[[P], str | None]  # the OTP user ID the audit names, if any
 
     @property
@@ -57,10 +57,9 @@ class Door(Generic[P]):
         return f"{self.scope}-address"
 
 
-_people = PeopleRepository()
-CUSTOMERS: Door[SiteUser] = Door("login", "site_login", _people.user_with_login_hash,
+CUSTOMERS: Door[SiteUser] = Door("login", "site_login", PeopleRepository.user_with_login_hash,
                                  lambda user: user.user_id)
-STAFF: Door[BranchStaff] = Door("branch-login", "branch_login", _people.staff_with_hash,
+STAFF: Door[BranchStaff] = Door("branch-login", "branch_login", PeopleRepository.staff_with_hash,
                                 lambda _staff: None)
 
 
@@ -92,7 +91,7 @@ class LoginService:
         if not reserved:
             raise LoginThrottled("too many failed logins; try again later")
         with self.ctx.db.read() as conn:
-            found = door.find(conn, institution.id, typed)
+            found = door.find(self.ctx.people, conn, institution.id, typed)
         ok = self.hasher.verify(found[1] if found else self._decoy_hash, password or "")
         with self.ctx.db.write() as conn:
             if found is not None and ok:

@@ -15,7 +15,6 @@ from onetime.banking.domain.otp import TokenView
 from onetime.banking.domain.people import SiteUser
 from onetime.banking.domain.sessions import WebSession, outlived
 from onetime.banking.service.context import Context
-from onetime.banking.storage.sessions import SessionRepository
 
 IDLE = timedelta(minutes=15)
 LIFETIME = timedelta(hours=8)
@@ -29,7 +28,7 @@ class SessionService:
     def __init__(self, ctx: Context, *, idle: timedelta = IDLE,
                  lifetime: timedelta = LIFETIME) -> None:
         self.ctx, self.idle, self.lifetime = ctx, idle, lifetime
-        self.repo = SessionRepository()
+        self.repo = ctx.sessions
 
     def create(self, kind: str, institution_id: int, principal_id: int,
                data: dict | None = None) -> tuple[str, WebSession]:

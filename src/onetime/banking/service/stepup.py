@@ -26,7 +26,6 @@ from onetime.banking.service.context import Context
 from onetime.banking.service.sessions import SessionService
 from onetime.banking.service.throttling import Throttle, throttle_key
 from onetime.banking.service.tokens import Tokens
-from onetime.banking.storage.people import PeopleRepository
 from onetime.crypto import PasswordHasher
 from onetime.domain.tokens import TokenState
 from onetime.domain.values import Operation
@@ -39,7 +38,7 @@ class StepUpService:
                  sessions: SessionService) -> None:
         self.ctx, self.tokens, self.hasher = ctx, tokens, hasher
         self.throttle, self.kick, self.sessions = throttle, kick, sessions
-        self.people = PeopleRepository()
+        self.people = ctx.people
 
     def requirement(self, institution: Bank, contract: Contract,
                     operation: Operation) -> Requirement:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from sqlalchemy import Connection
-
 from onetime.banking.domain.throttle import ThrottlePolicy
 from onetime.banking.service.context import Context
-from onetime.banking.storage.sessions import ThrottleRepository
+from onetime.banking.storage.database import Connection
 
 
 def throttle_key(scope: str, institution_id: int, key: str) -> str:
@@ -26,7 +24,7 @@ class Throttle:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.repo = ThrottleRepository()
+        self.repo = ctx.throttle
 
     def reserve(self, conn: Connection,
                 keys: Sequence[tuple[str, ThrottlePolicy]]) -> bool:

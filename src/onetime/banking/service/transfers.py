@@ -10,8 +10,6 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from onetime.banking.domain import transfers as rules
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
@@ -26,7 +24,8 @@ from onetime.banking.domain.transfers import AccountType, Destination
 from onetime.banking.service import zengin as banks
 from onetime.banking.service.context import Context
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.ledger import Account, LedgerRepository
+from onetime.banking.storage.database import DuplicateKey
+from onetime.banking.storage.ledger import Account
 from onetime.domain.values import Operation
 
 
@@ -61,7 +60,7 @@ class TransferReceipt:
 class TransferService:
     def __init__(self, ctx: Context, stepup: StepUpService) -> None:
         self.ctx, self.stepup = ctx, stepup
-        self.ledger = LedgerRepository()
+        self.ledger = ctx.ledger
 
     def requirement(self, institution: Bank, contract: Contract) -> Requirement:
         return self.stepup.requirement(institution, contract, Operation.TRANSFER)
@@ -142,7 +141,7 @@ class TransferService:
                             "to": f"{dest.bank_code}-{dest.branch_code}-"
                                   f"{dest.account_number}"})
                 after = self.ledger.account(conn, source.id)
-        except IntegrityError:
+        except DuplicateKey:
             raise TransferExpired("this transfer was already executed") from None
         return TransferReceipt(transfer_id, draft, now, after.balance if after else 0)
 

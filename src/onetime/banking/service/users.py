@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
 from onetime.banking.domain import people
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
@@ -18,7 +16,7 @@ from onetime.banking.domain.people import Contract, Role, SiteUser, SuspensionAd
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import CUSTOMERS, LoginService
 from onetime.banking.service.tokens import Tokens
-from onetime.banking.storage.people import PeopleRepository
+from onetime.banking.storage.database import DuplicateKey
 from onetime.crypto import PasswordHasher
 from onetime.domain import values
 from onetime.domain.tokens import TokenState
@@ -52,7 +50,7 @@ class SiteUserService:
     def __init__(self, ctx: Context, tokens: Tokens, hasher: PasswordHasher,
                  login: LoginService) -> None:
         self.ctx, self.tokens, self.hasher, self.login = ctx, tokens, hasher, login
-        self.repo = PeopleRepository()
+        self.repo = ctx.people
 
     # -- setting up the world (branch onboarding, demo seed, tests) ---------------
 
@@ -83,7 +81,7 @@ class SiteUserService:
                     login_id=login_id, user_id=user_id, name=name, role=role,
                     login_hash=login_hash, confirmation_hash=confirmation_hash, now=now)
                 user = self.repo.user(conn, institution.id, site_user_id)
-        except IntegrityError:
+        except DuplicateKey:
             # The partial unique index also refuses a concurrent second master.
             with self.ctx.db.read() as conn:
                 people.ensure_one_master(self.repo.users_of(conn, contract.id), role)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 
 from onetime.banking.storage.schema import banks
+from onetime.storage.conflicts import duplicate_key_as_conflict
 
 
 class BankRepository:
@@ -16,11 +17,14 @@ class BankRepository:
 
     def add(self, conn: Connection, *, service_id: str, name: str, mail_sender: str,
             settings: str | None, now: datetime, bank_id: int | None = None) -> int:
+        """Raises DuplicateKey if the service ID (or `bank_id`) is taken."""
         values = {"service_id": service_id, "name": name, "mail_sender": mail_sender,
                   "settings": settings, "created_at": now}
         if bank_id is not None:
             values["id"] = bank_id
-        return conn.execute(insert(banks).values(values).returning(banks.c.id)).scalar_one()
+        with duplicate_key_as_conflict():
+            return conn.execute(insert(banks).values(values).returning(banks.c.id)
+                                ).scalar_one()
 
     def update(self, conn: Connection, service_id: str, *, name: str, mail_sender: str,
                settings: str | None) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from onetime.banking.domain.transfers import AccountType
 from onetime.banking.storage.schema import accounts, transfers
+from onetime.storage.conflicts import duplicate_key_as_conflict
 
 CUSTOMER, CLEARING = "customer", "clearing"
 
@@ -112,13 +113,16 @@ class LedgerRepository:
                      to_account_id: int, bank_code: str, branch_code: str,
                      account_type: AccountType, account_number: str, holder_name: str,
                      amount: int, now: datetime) -> int:
-        return conn.execute(insert(transfers).values(
-            institution_id=institution_id, contract_id=contract_id, site_user_id=site_user_id,
-            request_id=request_id, from_account_id=from_account_id,
-            to_account_id=to_account_id, bank_code=bank_code, branch_code=branch_code,
-            account_type=account_type.value, account_number=account_number,
-            holder_name=holder_name, amount=amount, executed_at=now,
-        ).returning(transfers.c.id)).scalar_one()
+        """Raises DuplicateKey if this request ID was executed already."""
+        with duplicate_key_as_conflict():
+            return conn.execute(insert(transfers).values(
+                institution_id=institution_id, contract_id=contract_id,
+                site_user_id=site_user_id, request_id=request_id,
+                from_account_id=from_account_id, to_account_id=to_account_id,
+                bank_code=bank_code, branch_code=branch_code,
+                account_type=account_type.value, account_number=account_number,
+                holder_name=holder_name, amount=amount, executed_at=now,
+            ).returning(transfers.c.id)).scalar_one()
 
     def transfer_by_request(self, conn: Connection, institution_id: int,
                             request_id: str) -> TransferRow | None:

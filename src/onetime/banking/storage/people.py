@@ -8,6 +8,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from onetime.banking.domain.people import BranchStaff, Contract, Role, SiteUser
 from onetime.banking.storage.schema import branch_staff, contracts, site_users
+from onetime.storage.conflicts import duplicate_key_as_conflict
 
 SEARCH_LIMIT = 50
 
@@ -46,6 +47,12 @@ class PeopleRepository:
             institution_id=institution_id, number=number, name=name, created_at=now,
         ).returning(contracts.c.id)).scalar_one()
 
+    def contract_id_by_number(self, conn: Connection, institution_id: int,
+                              number: str) -> int | None:
+        return conn.execute(select(contracts.c.id).where(
+            contracts.c.institution_id == institution_id,
+            contracts.c.number == number)).scalar()
+
     def contract(self, conn: Connection, institution_id: int, contract_id: int) -> Contract | None:
         row = conn.execute(select(contracts).where(
             contracts.c.institution_id == institution_id, contracts.c.id == contract_id)).first()
@@ -71,11 +78,14 @@ class PeopleRepository:
     def add_user(self, conn: Connection, *, institution_id: int, contract_id: int,
                  login_id: str, user_id: str, name: str, role: Role, login_hash: str,
                  confirmation_hash: str, now: datetime) -> int:
-        return conn.execute(insert(site_users).values(
-            institution_id=institution_id, contract_id=contract_id, login_id=login_id,
-            user_id=user_id, name=name, role=role.value, login_hash=login_hash,
-            confirmation_hash=confirmation_hash, created_at=now,
-        ).returning(site_users.c.id)).scalar_one()
+        """Raises DuplicateKey if the login ID or user ID is taken, or (the partial unique
+        index) the contract has its master user already."""
+        with duplicate_key_as_conflict():
+            return conn.execute(insert(site_users).values(
+                institution_id=institution_id, contract_id=contract_id, login_id=login_id,
+                user_id=user_id, name=name, role=role.value, login_hash=login_hash,
+                confirmation_hash=confirmation_hash, created_at=now,
+            ).returning(site_users.c.id)).scalar_one()
 
     def user(self, conn: Connection, institution_id: int, site_user_id: int) -> SiteUser | None:
         row = conn.execute(select(site_users).where(
@@ -119,10 +129,12 @@ class PeopleRepository:
 
     def add_staff(self, conn: Connection, institution_id: int, staff_id: str, name: str,
                   password_hash: str, now: datetime) -> int:
-        return conn.execute(insert(branch_staff).values(
-            institution_id=institution_id, staff_id=staff_id, name=name,
-            password_hash=password_hash, created_at=now,
-        ).returning(branch_staff.c.id)).scalar_one()
+        """Raises DuplicateKey if the staff ID is taken."""
+        with duplicate_key_as_conflict():
+            return conn.execute(insert(branch_staff).values(
+                institution_id=institution_id, staff_id=staff_id, name=name,
+                password_hash=password_hash, created_at=now,
+            ).returning(branch_staff.c.id)).scalar_one()
 
     def staff(self, conn: Connection, institution_id: int, staff_pk: int) -> BranchStaff | None:
         row = conn.execute(select(branch_staff).where(
