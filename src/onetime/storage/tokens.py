@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, text, update
 
 from onetime.domain.tokens import Token, TokenKind, TokenState, state_after_release
 from onetime.storage.audit import APPEND, ENTRY_COLUMNS
@@ -345,3 +345,7 @@ class TokenRepository:
         # An executemany: psycopg pipelines it, sqlite3 loops in C. (A VALUES list of
         # 1 000 rows cost 5x the client CPU to compile; RETURNING's insertmanyvalues 2x.)
         conn.execute(insert(tokens), rows)
+        if conn.dialect.name == "postgresql" and len(rows) >= 500:
+            # The table grows inside one transaction while the planner still believes
+            # it small: without fresh statistics the next batch's IN look-ups scan it.
+            conn.execute(text("ANALYZE tokens"))
