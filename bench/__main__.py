@@ -12,7 +12,8 @@ Then the scale check (BENCH_SCALE tokens against 1 000; BENCH_SCALE=0 skips it).
 
 Knobs: BENCH_DURATION (10), BENCH_CONNECTIONS (16), BENCH_TOKENS (20000),
 BENCH_WORKERS (2), BENCH_DBS (sqlite,postgresql), BENCH_SCALE (1000000),
-BENCH_SCALE_DBS (sqlite,postgresql), ONETIME_TEST_PG (PostgreSQL admin URL).
+BENCH_SCALE_DBS (sqlite,postgresql), BENCH_IMPORT_KEYS (100000; 0 skips the PSKC import
+benchmark, bench/imports.py), ONETIME_TEST_PG (PostgreSQL admin URL).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import procs, scale, scenarios, wrk
+from bench import imports, procs, scale, scenarios, wrk
 from bench.loader import load_active_tokens, stderr_progress
 from tests.e2e import servers
 
@@ -169,6 +170,8 @@ def main() -> int:
         scale_rows = scale.run_all(root, log)
         if scale_rows:
             scale.print_table(scale_rows)
+    if imports.KEYS > 0:  # BENCH_IMPORT_KEYS=0 skips the PSKC import benchmark
+        imports.main()
     ok = all(r.ok for r in rows) and all(r.ok for r in scale_rows)
     return 0 if ok else 1
 

@@ -163,3 +163,59 @@ class TestAuditAnchor:
         ctx.db.dispose()
         assert [(e.actor, e.detail["previous"]) for e in resets] == \
             [("operator:suzuki", "missing")]
+
+
+class TestTokensImport:
+    """`onetime tokens import`: the API's PSKC import from a file, with progress on stderr."""
+
+    @staticmethod
+    def _document(tmp_path, count: int, **encryption) -> tuple:
+        import pskc
+        container = pskc.PSKC()
+        for n in range(count):
+            container.add_key(serial=f"CLI{n:05d}", key_userid=f"c{n:05d}",
+                              secret=f"secret-{n:05d}".encode(),
+                              algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp",
+                              response_length=6, time_interval=30)
+        container.add_key(serial="CLI-none", secret=b"x" * 20,
+                          algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp")
+        if "password" in encryption:
+            container.encryption.setup_pbkdf2(encryption["password"], iterations=1000)
+        if "psk" in encryption:
+            container.encryption.setup_preshared_key(key=encryption["psk"])
+        path = tmp_path / "tokens.pskc"
+        container.write(str(path))
+        return path
+
+    def test_import_with_a_pre_shared_key_counts_and_shows_progress(self, env, tmp_path):
+        """2 100 keys and one without user: counts on stdout, a progress line on stderr."""
+        run(env, "institution", "add", "--service-id", "0301", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        psk = bytes(range(16))
+        path = self._document(tmp_path, 2_100, psk=psk)
+        done = run(env, "tokens", "import", "--service-id", "0301", str(path),
+                   "--psk-hex", psk.hex(), "--confirmed")
+        assert done.stdout.strip() == (
+            '{"imported": 2100, "skipped": 1, "reasons": {"no_user_id": 1}}')
+        assert "2,000 keys read" in done.stderr  # one line, rewritten
+        assert done.stderr.rstrip().endswith("2,101 keys written")
+        services = Services.from_context(build_context(Config.from_env(env)))
+        token = services.tokens.get_token(services.institutions.get("0301"), "c02099")
+        assert (token.serial, token.state) == ("CLI02099", "active")
+
+    def test_a_password_file_and_a_wrong_password(self, env, tmp_path):
+        """The password comes from a file (its line end dropped); a wrong one imports nothing."""
+        run(env, "institution", "add", "--service-id", "0302", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        path = self._document(tmp_path, 3, password="パスワード")
+        wrong = tmp_path / "wrong"
+        wrong.write_text("nope\n")
+        failed = run(env, "tokens", "import", "--service-id", "0302", str(path),
+                     "--password-file", str(wrong), check=False)
+        assert failed.returncode == 1
+        assert "invalid_pskc" in failed.stderr
+        right = tmp_path / "right"
+        right.write_text("パスワード\n", encoding="utf-8")
+        done = run(env, "tokens", "import", "--service-id", "0302", str(path),
+                   "--password-file", str(right))
+        assert done.stdout.startswith('{"imported": 3, ')

@@ -87,6 +87,34 @@ def cmd_keys_rotate(args, config: Config) -> int:
     return 0
 
 
+def cmd_tokens_import(args, config: Config) -> int:
+    """The API's PSKC import from a file of any size, with a progress line on stderr."""
+    import json
+    from collections import Counter
+    services = _services(config)
+    institution = services.institutions.get(args.service_id)
+    password = args.password_file.read_bytes().rstrip(b"\r\n") if args.password_file else None
+    labels = {"read": "read", "write": "written"}
+
+    def progress(stage: str, done: int) -> None:
+        print(f"\r{done:,} keys {labels[stage]}", end="", file=sys.stderr, flush=True)
+
+    with args.file.open("rb") as document:
+        result = services.imports.import_pskc(
+            institution, document, psk_hex=args.psk_hex, password=password,
+            confirmed=args.confirmed, actor=args.actor, source_ip=None, progress=progress)
+    print(file=sys.stderr)
+    reasons = Counter(k.reason.value for k in result.skipped)
+    print(json.dumps({"imported": result.imported, "skipped": len(result.skipped),
+                      "reasons": dict(sorted(reasons.items()))}))
+    if args.verbose:
+        for token in result.tokens:
+            print(f"imported\t{token.serial}\t{token.user_id}\t{token.state.value}")
+        for key in result.skipped:
+            print(f"skipped\t{key.serial or '-'}\t{key.reason.value}")
+    return 0
+
+
 def cmd_audit_seal(args, config: Config) -> int:
     from onetime.service.audit import seal_pending
     services = _services(config)
@@ -222,6 +250,23 @@ def parser() -> argparse.ArgumentParser:
     ksub = keys.add_subparsers(dest="action", required=True)
     ksub.add_parser("rotate", help="add a key and re-wrap every secret (online)").set_defaults(
         func=cmd_keys_rotate)
+
+    toks = sub.add_parser("tokens", help="tokens in bulk")
+    tsub = toks.add_subparsers(dest="action", required=True)
+    imp = tsub.add_parser("import", help="import the HOTP/TOTP keys of a PSKC file (RFC 6030)")
+    imp.add_argument("--service-id", required=True)
+    imp.add_argument("file", type=Path, metavar="FILE")
+    secret = imp.add_mutually_exclusive_group()
+    secret.add_argument("--psk-hex", help="the pre-shared key of an encrypted document, in hex")
+    secret.add_argument("--password-file", type=Path, metavar="FILE",
+                        help="a file holding the PBKDF2 password (one line)")
+    imp.add_argument("--confirmed", action="store_true",
+                     help="start the tokens active instead of activated")
+    imp.add_argument("--actor", default="operator",
+                     help="who imports, for the audit trail (default: operator)")
+    imp.add_argument("--verbose", action="store_true",
+                     help="print every token and skipped key, not only the counts")
+    imp.set_defaults(func=cmd_tokens_import)
 
     audit = sub.add_parser("audit", help="the audit trail")
     asub = audit.add_subparsers(dest="action", required=True)

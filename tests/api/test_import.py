@@ -454,3 +454,38 @@ class TestHostileDocuments:
 
         run()
         assert imported, "no variant was readable: the mutations are too coarse"
+
+
+class TestLargeDocuments:
+    """A document of several write batches is checked key by key, like a small one."""
+
+    def test_refusals_in_the_middle_of_batches_skip_exactly_those_keys(self, api, post_import,
+                                                                      ctx):
+        """2 500 keys (three batches of 1 000), encrypted; in the middle: a duplicate user
+        across two batches, a user with an active token, a serial held by another user, a
+        serial repeated inside the document. Exactly the other 2 495 keys are imported."""
+        api.active_token("u01500")
+        post_import(document(totp_key("holder", "HELD")))
+        keys = [totp_key(f"u{n:05d}") for n in range(2_500)]
+        keys[1_200] = totp_key("twice", "TW-1")
+        keys[1_800] = totp_key("twice", "TW-2")
+        keys[2_100] = totp_key("u02100", "HELD")
+        keys[2_300] = totp_key("u02300", "REPEATED")
+        keys[2_400] = totp_key("u02400", "REPEATED")
+        before = row_counts(ctx)["tokens"]
+        body = post_import(document(*keys, psk=PSK), confirmed=True,
+                           headers={"PSKC-Key": PSK.hex()}).json()
+        assert body["skipped"] == [
+            {"serial": "TW-1", "reason": "duplicate_user"},
+            {"serial": "T-u01500", "reason": "token_exists"},
+            {"serial": "TW-2", "reason": "duplicate_user"},
+            {"serial": "HELD", "reason": "token_exists"},
+            {"serial": "REPEATED", "reason": "token_exists"},
+        ]
+        assert body["imported"] == 2_495
+        assert [t["user_id"] for t in body["tokens"]][-3:] == ["u02497", "u02498", "u02499"]
+        assert row_counts(ctx)["tokens"] == before + 2_495
+        assert api.get("u01500").json()["serial"] != "T-u01500"
+        code = totp(secret_of("u02499"), api.clock.now().timestamp(), digits=6, period=30,
+                    algorithm="sha256")
+        assert api.verify("u02499", code).json()["result"] == "accepted"

@@ -1,0 +1,66 @@
+"""`python -m bench.imports`: PSKC import speed and peak memory, on SQLite and PostgreSQL.
+
+Writes a BENCH_IMPORT_KEYS-key document (default 100 000 TOTP keys under a pre-shared
+key) to a file, then for each database runs `onetime tokens import` on a fresh site as
+a subprocess and reports keys/s (wall, document reading included) and the process's
+peak RSS (its own rusage, from wait4).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.pskcdoc import PskcKeys, write
+from tests.e2e import servers
+
+KEYS = int(os.environ.get("BENCH_IMPORT_KEYS", "100000"))
+DBS = [d for d in os.environ.get("BENCH_DBS", "sqlite,postgresql").split(",") if d]
+
+
+def measure(kind: str, root: Path, document: Path, keys: PskcKeys) -> tuple[float, float, str]:
+    """(keys/s, peak RSS MiB, the command's summary line) of one import on a fresh site."""
+    with servers.site(kind, root / kind) as site:
+        site.ctx.db.dispose()
+        started = time.perf_counter()
+        with (root / f"{kind}.out").open("w+") as out, (root / f"{kind}.err").open("w+") as err:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "onetime.cli", "tokens", "import", "--service-id",
+                 site.institution.service_id, str(document), "--psk-hex", keys.psk.hex(),
+                 "--confirmed"], env={**os.environ, **site.env}, stdout=out, stderr=err)
+            # wait4: this child's own rusage, whose ru_maxrss is its peak RSS in KiB.
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)
+            seconds = time.perf_counter() - started
+            out.seek(0)
+            err.seek(0)
+            if child.returncode != 0:
+                raise RuntimeError(err.read()[-2000:])
+            return keys.count / seconds, usage.ru_maxrss / 1024, out.read().strip()
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="onetime-bench-import-") as tmp:
+        root = Path(tmp)
+        keys = PskcKeys("i", KEYS)
+        document = write(keys, root / "tokens.pskc")
+        size = document.stat().st_size / 2**20
+        print(f"\nPSKC import: {KEYS:,} TOTP keys under a pre-shared key, {size:.0f} MiB, "
+              "`onetime tokens import --confirmed`")
+        for kind in DBS:
+            if kind == "postgresql" and (problem := servers.postgres_problem()):
+                print(f"postgresql skipped: {problem}")
+                continue
+            rate, peak, summary = measure(kind, root, document, keys)
+            load = os.getloadavg()
+            print(f"{kind:<10} {rate:8,.0f} keys/s   peak RSS {peak:6.0f} MiB   "
+                  f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}   {summary}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
