@@ -20,7 +20,7 @@ from onetime.domain.errors import InvalidPskc
 from onetime.service import pskc_reader
 
 PSK = "12345678901234567890123456789012"
-PASSWORD = "qwerty"  # noqa: S105 - the test document's
+PASSWORD = "qwerty"
 TOTP = "urn:ietf:params:xml:ns:keyprov:pskc:totp"
 HOTP = "urn:ietf:params:xml:ns:keyprov:pskc:hotp"
 
