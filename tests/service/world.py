@@ -17,6 +17,7 @@ from sqlalchemy import select
 from onetime.crypto import TEST_KDF
 from onetime.domain.audit import AuditEntry
 from onetime.domain.clock import FakeClock
+from onetime.domain.documents import TokenDocument, Verification
 from onetime.domain.errors import SetupFailed
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token
@@ -24,7 +25,6 @@ from onetime.otp import totp
 from onetime.service import keys
 from onetime.service.services import Services
 from onetime.service.setup import SetupFinished
-from onetime.service.tokens import TokenDocument, Verification
 from onetime.setup.protocol import Client
 from onetime.storage.schema import audit_log
 

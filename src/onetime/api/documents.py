@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from onetime.domain.audit import AuditEntry
+from onetime.domain.documents import TokenDocument, Verification
 from onetime.service.imports import ImportResult
-from onetime.service.tokens import TokenDocument, Verification
 
 
 def token_document(doc: TokenDocument) -> dict:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from onetime.crypto import derive_key
 from onetime.domain import values
+from onetime.domain.documents import TokenDocument, Verification
 from onetime.domain.embargo import setup_available_at
 from onetime.domain.errors import (
     InvalidCodeFormat,
@@ -35,45 +36,6 @@ from onetime.storage.database import Connection, ReadThenWrite
 from onetime.storage.tokens import NewToken
 
 _DECOY_SECRET = secrets.token_bytes(20)
-
-
-@dataclass(frozen=True)
-class TokenDocument:
-    """The token as it is now (DESIGN.md §7); a never-seen user reads as state none."""
-
-    user_id: str
-    state: TokenState
-    serial: str | None
-    attempts_left: int | None
-    issued_at: datetime | None
-    expires_at: datetime | None
-    activated_at: datetime | None
-    confirmed_at: datetime | None
-    suspended_at: datetime | None
-    revoked_at: datetime | None
-    setup_available_at: datetime | None
-
-    @classmethod
-    def of(cls, user_id: str, token: Token | None, institution: Institution,
-           now: datetime) -> TokenDocument:
-        if token is None:
-            return cls(user_id, TokenState.NONE, None, None, None, None, None, None, None,
-                       None, None)
-        return cls(
-            user_id=user_id, state=token.current_state(now), serial=token.serial,
-            attempts_left=token.attempts_left(institution.settings, now),
-            issued_at=token.issued_at, expires_at=token.expires_at,
-            activated_at=token.activated_at, confirmed_at=token.confirmed_at,
-            suspended_at=token.suspended_at, revoked_at=token.revoked_at,
-            setup_available_at=token.setup_available_at,
-        )
-
-
-@dataclass(frozen=True)
-class Verification:
-    result: Result
-    attempts_left: int | None
-    state: TokenState
 
 
 def new_serial() -> str:

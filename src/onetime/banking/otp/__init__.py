@@ -12,36 +12,37 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from onetime.banking.domain.otp import CodeAnswer, InstitutionProfile, TokenView
+from onetime.banking.domain.otp import InstitutionProfile
+from onetime.domain.documents import TokenDocument, Verification
 
 
 class OtpService(Protocol):
-    def get_token(self, service_id: str, user_id: str) -> TokenView:
+    def get_token(self, service_id: str, user_id: str) -> TokenDocument:
         """GET …/users/{user_id}/token."""
 
     def issue_token(self, service_id: str, user_id: str, email: str,
                     activation_password: str, *, actor: str | None = None,
-                    source_ip: str | None = None) -> TokenView:
+                    source_ip: str | None = None) -> TokenDocument:
         """POST …/token. Raises TokenExists, SetupEmbargoed, InvalidInput."""
 
     def confirm(self, service_id: str, user_id: str, code: str, *,
-                source_ip: str | None = None) -> CodeAnswer:
+                source_ip: str | None = None) -> Verification:
         """POST …/token/confirmation. Raises InvalidCodeFormat."""
 
     def verify(self, service_id: str, user_id: str, code: str, operation: str, *,
-               source_ip: str | None = None) -> CodeAnswer:
+               source_ip: str | None = None) -> Verification:
         """POST …/verifications. Raises InvalidCodeFormat, InvalidOperation."""
 
     def release(self, service_id: str, user_id: str, *, actor: str, reason: str,
-                source_ip: str | None = None) -> TokenView:
+                source_ip: str | None = None) -> TokenDocument:
         """POST …/token/release. Raises TokenNotSuspended."""
 
     def revoke(self, service_id: str, user_id: str, *, actor: str, reason: str,
-               source_ip: str | None = None) -> TokenView:
+               source_ip: str | None = None) -> TokenDocument:
         """POST …/token/revocation. Raises TokenNotFound."""
 
     def void_issuance(self, service_id: str, user_id: str, *, actor: str, reason: str,
-                      source_ip: str | None = None) -> TokenView:
+                      source_ip: str | None = None) -> TokenDocument:
         """POST …/token/issuance-reset: an issuance waiting for setup ends now, with no
         embargo. Raises NoIssuance."""
 

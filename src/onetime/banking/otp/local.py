@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 
-from onetime.banking.domain.otp import CodeAnswer, InstitutionProfile, TokenView
+from onetime.banking.domain.otp import InstitutionProfile
 from onetime.banking.service.context import Context
 from onetime.banking.service.services import SiteServices
 from onetime.banking.service.sessions import IDLE, SessionService
 from onetime.service.services import Services
-from onetime.service.tokens import TokenDocument, Verification
-
-
-def token_view(doc: TokenDocument) -> TokenView:
-    return TokenView(**{f.name: getattr(doc, f.name) for f in dataclasses.fields(TokenView)})
-
-
-def code_answer(answer: Verification) -> CodeAnswer:
-    return CodeAnswer(answer.result, answer.attempts_left, answer.state)
 
 
 class LocalOtp:
@@ -42,33 +32,32 @@ class LocalOtp:
         return self._inst(service_id).id
 
     def get_token(self, service_id, user_id):
-        return token_view(self.tokens.get_token(self._inst(service_id), user_id))
+        return self.tokens.get_token(self._inst(service_id), user_id)
 
     def issue_token(self, service_id, user_id, email, activation_password, *, actor=None,
                     source_ip=None):
-        return token_view(self.tokens.issue_token(
+        return self.tokens.issue_token(
             self._inst(service_id), user_id, email, activation_password, actor=actor,
-            source_ip=source_ip))
+            source_ip=source_ip)
 
     def confirm(self, service_id, user_id, code, *, source_ip=None):
-        return code_answer(self.tokens.confirm(self._inst(service_id), user_id, code,
-                                               source_ip=source_ip))
+        return self.tokens.confirm(self._inst(service_id), user_id, code, source_ip=source_ip)
 
     def verify(self, service_id, user_id, code, operation, *, source_ip=None):
-        return code_answer(self.tokens.verify(self._inst(service_id), user_id, code,
-                                              operation, source_ip=source_ip))
+        return self.tokens.verify(self._inst(service_id), user_id, code, operation,
+                                  source_ip=source_ip)
 
     def release(self, service_id, user_id, *, actor, reason, source_ip=None):
-        return token_view(self.tokens.release(self._inst(service_id), user_id, actor=actor,
-                                              reason=reason, source_ip=source_ip))
+        return self.tokens.release(self._inst(service_id), user_id, actor=actor,
+                                   reason=reason, source_ip=source_ip)
 
     def revoke(self, service_id, user_id, *, actor, reason, source_ip=None):
-        return token_view(self.tokens.revoke(self._inst(service_id), user_id, actor=actor,
-                                             reason=reason, source_ip=source_ip))
+        return self.tokens.revoke(self._inst(service_id), user_id, actor=actor,
+                                  reason=reason, source_ip=source_ip)
 
     def void_issuance(self, service_id, user_id, *, actor, reason, source_ip=None):
-        return token_view(self.tokens.void_issuance(
-            self._inst(service_id), user_id, actor=actor, reason=reason, source_ip=source_ip))
+        return self.tokens.void_issuance(
+            self._inst(service_id), user_id, actor=actor, reason=reason, source_ip=source_ip)
 
 
 def local_site(services: Services, *, kdf_profile: str = "production",

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import httpx
 
-from onetime.banking.domain.otp import CodeAnswer, TokenView
 from onetime.domain import errors as e
+from onetime.domain.documents import TokenDocument, Verification
 from onetime.domain.tokens import TokenState
 from onetime.domain.verification import Result
 
@@ -30,15 +30,15 @@ def _errors(cls: type[e.OnetimeError] = e.OnetimeError) -> dict[str, type[e.Onet
 ERRORS = _errors()
 
 
-def token_view(data: dict) -> TokenView:
+def token_view(data: dict) -> TokenDocument:
     times = {k: datetime.fromisoformat(data[k]) if data.get(k) else None for k in _TIMES}
-    return TokenView(user_id=data["user_id"], state=TokenState(data["state"]),
+    return TokenDocument(user_id=data["user_id"], state=TokenState(data["state"]),
                      serial=data.get("serial"), attempts_left=data.get("attempts_left"),
                      **times)
 
 
-def code_answer(data: dict) -> CodeAnswer:
-    return CodeAnswer(Result(data["result"]), data.get("attempts_left"),
+def code_answer(data: dict) -> Verification:
+    return Verification(Result(data["result"]), data.get("attempts_left"),
                       TokenState(data["state"]))
 
 

@@ -18,7 +18,6 @@ from onetime.banking.domain.errors import (
     OtpAlreadyEnabled,
     UnknownStaff,
 )
-from onetime.banking.domain.otp import TokenView
 from onetime.banking.domain.people import BranchStaff, Contract, SiteUser
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import STAFF, LoginService
@@ -27,13 +26,14 @@ from onetime.banking.service.tokens import Tokens
 from onetime.banking.service.users import SiteUserService
 from onetime.banking.storage.database import DuplicateKey
 from onetime.crypto import PasswordHasher
+from onetime.domain.documents import TokenDocument
 from onetime.domain.errors import NoIssuance
 
 
 @dataclass(frozen=True)
 class ContractView:
     contract: Contract
-    users: list[tuple[SiteUser, TokenView]]
+    users: list[tuple[SiteUser, TokenDocument]]
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class BranchService:
         return self.users.contract(institution, contract_id)
 
     def release(self, institution: Bank, staff: BranchStaff, site_user_id: int,
-                reason: str, *, source_ip: str | None = None) -> TokenView:
+                reason: str, *, source_ip: str | None = None) -> TokenDocument:
         """Raises ReasonRequired, UserNotFound, TokenNotSuspended."""
         reason = people.reason(reason)
         user = self.users.user(institution, site_user_id)
@@ -120,7 +120,7 @@ class BranchService:
         return doc
 
     def revoke(self, institution: Bank, staff: BranchStaff, site_user_id: int,
-               reason: str, *, source_ip: str | None = None) -> TokenView:
+               reason: str, *, source_ip: str | None = None) -> TokenDocument:
         """Raises ReasonRequired, UserNotFound, TokenNotFound. The user's sessions end."""
         reason = people.reason(reason)
         user = self.users.user(institution, site_user_id)
@@ -131,7 +131,7 @@ class BranchService:
         return doc
 
     def reset_issuance(self, institution: Bank, staff: BranchStaff, site_user_id: int,
-                       reason: str, *, source_ip: str | None = None) -> TokenView:
+                       reason: str, *, source_ip: str | None = None) -> TokenDocument:
         """An issued or set-up-but-unconfirmed token ends now, so the user issues afresh
         (forgotten activation password, lost mail). Raises ReasonRequired, UserNotFound,
         NoIssuanceToReset."""

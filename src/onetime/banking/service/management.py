@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from onetime.banking.domain import people
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import NoUserSelected, UserNotFound
-from onetime.banking.domain.otp import TokenView
 from onetime.banking.domain.people import SiteUser
 from onetime.banking.service.sessions import SessionService
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.service.tokens import Tokens
 from onetime.banking.service.users import SiteUserService, Standing
+from onetime.domain.documents import TokenDocument
 from onetime.domain.errors import TokenNotFound
 from onetime.domain.tokens import REVOCABLE, TokenState
 from onetime.domain.values import Operation
@@ -30,7 +30,7 @@ class UserRow:
     """One line of the 利用停止解除一覧 or トークン失効 list."""
 
     user: SiteUser
-    token: TokenView
+    token: TokenDocument
     is_self: bool
     selectable: bool
 
@@ -40,7 +40,7 @@ class Outcome:
     """What the result screen shows."""
 
     target: SiteUser
-    token: TokenView
+    token: TokenDocument
 
 
 class ManagementService:

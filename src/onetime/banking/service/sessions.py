@@ -11,10 +11,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from onetime.banking.domain.otp import TokenView
 from onetime.banking.domain.people import SiteUser
 from onetime.banking.domain.sessions import WebSession, outlived
 from onetime.banking.service.context import Context
+from onetime.domain.documents import TokenDocument
 
 IDLE = timedelta(minutes=15)
 LIFETIME = timedelta(hours=8)
@@ -73,7 +73,7 @@ class SessionService:
         with self.ctx.db.write() as conn:
             self.repo.delete_of(conn, "customer", user.institution_id, user.id)
 
-    def end_if_outlived(self, row: WebSession, token: TokenView) -> bool:
+    def end_if_outlived(self, row: WebSession, token: TokenDocument) -> bool:
         """End the user's sessions if `token`, as the OTP service reads it now, was revoked
         or suspended after `row` began (elsewhere: the API, another site process);
         whether it did."""

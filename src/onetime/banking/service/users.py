@@ -11,7 +11,6 @@ from onetime.banking.domain.errors import (
     LoginIdTaken,
     UserNotFound,
 )
-from onetime.banking.domain.otp import TokenView
 from onetime.banking.domain.people import Contract, Role, SiteUser, SuspensionAdvice
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import CUSTOMERS, LoginService
@@ -19,6 +18,7 @@ from onetime.banking.service.tokens import Tokens
 from onetime.banking.storage.database import DuplicateKey
 from onetime.crypto import PasswordHasher
 from onetime.domain import values
+from onetime.domain.documents import TokenDocument
 from onetime.domain.tokens import TokenState
 
 
@@ -28,7 +28,7 @@ class Standing:
 
     user: SiteUser
     contract: Contract
-    token: TokenView
+    token: TokenDocument
     colleagues: tuple[SiteUser, ...]
 
     @property
