@@ -30,14 +30,14 @@ def _errors(cls: type[e.OnetimeError] = e.OnetimeError) -> dict[str, type[e.Onet
 ERRORS = _errors()
 
 
-def token_view(data: dict) -> TokenDocument:
+def token_document(data: dict) -> TokenDocument:
     times = {k: datetime.fromisoformat(data[k]) if data.get(k) else None for k in _TIMES}
     return TokenDocument(user_id=data["user_id"], state=TokenState(data["state"]),
                      serial=data.get("serial"), attempts_left=data.get("attempts_left"),
                      **times)
 
 
-def code_answer(data: dict) -> Verification:
+def verification(data: dict) -> Verification:
     return Verification(Result(data["result"]), data.get("attempts_left"),
                       TokenState(data["state"]))
 
@@ -81,35 +81,35 @@ class RemoteOtp:
         return response.json()
 
     def get_token(self, service_id, user_id):
-        return token_view(self._call("GET", service_id, f"/users/{user_id}/token"))
+        return token_document(self._call("GET", service_id, f"/users/{user_id}/token"))
 
     def issue_token(self, service_id, user_id, email, activation_password, *, actor=None,
                     source_ip=None):
         # The API records the user as the actor of an issuance; the site's own trail
         # keeps who pressed the button.
-        return token_view(self._call("POST", service_id, f"/users/{user_id}/token",
+        return token_document(self._call("POST", service_id, f"/users/{user_id}/token",
                                      {"email": email,
                                       "activation_password": activation_password}))
 
     def confirm(self, service_id, user_id, code, *, source_ip=None):
-        return code_answer(self._call("POST", service_id,
+        return verification(self._call("POST", service_id,
                                       f"/users/{user_id}/token/confirmation", {"code": code}))
 
     def verify(self, service_id, user_id, code, operation, *, source_ip=None):
-        return code_answer(self._call("POST", service_id, f"/users/{user_id}/verifications",
+        return verification(self._call("POST", service_id, f"/users/{user_id}/verifications",
                                       {"code": code, "operation": str(operation)}))
 
     def release(self, service_id, user_id, *, actor, reason, source_ip=None):
-        return token_view(self._call("POST", service_id, f"/users/{user_id}/token/release",
+        return token_document(self._call("POST", service_id, f"/users/{user_id}/token/release",
                                      {"actor": actor, "reason": reason}))
 
     def revoke(self, service_id, user_id, *, actor, reason, source_ip=None):
-        return token_view(self._call("POST", service_id,
+        return token_document(self._call("POST", service_id,
                                      f"/users/{user_id}/token/revocation",
                                      {"actor": actor, "reason": reason}))
 
     def void_issuance(self, service_id, user_id, *, actor, reason, source_ip=None):
-        return token_view(self._call("POST", service_id,
+        return token_document(self._call("POST", service_id,
                                      f"/users/{user_id}/token/issuance-reset",
                                      {"actor": actor, "reason": reason}))
 
