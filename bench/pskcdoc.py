@@ -33,6 +33,8 @@ class PskcKeys:
 
     prefix: str
     count: int
+    digits: int = 8  # the product's 8-digit, 60-second codes (DESIGN.md)
+    period: int = 60
     psk: bytes = field(default_factory=lambda: os.urandom(16), repr=False)
     seed: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
 
@@ -76,12 +78,13 @@ def chunks(keys: PskcKeys, start: int = 0, stop: int | None = None) -> Iterator[
         yield ('<pskc:KeyPackage><pskc:DeviceInfo><pskc:Manufacturer>Bench</pskc:Manufacturer>'
                f'<pskc:SerialNo>{keys.serial(index)}</pskc:SerialNo></pskc:DeviceInfo>'
                f'<pskc:Key Algorithm="{TOTP_URI}"><pskc:AlgorithmParameters>'
-               '<pskc:ResponseFormat Length="6" Encoding="DECIMAL"/></pskc:AlgorithmParameters>'
-               '<pskc:Data><pskc:Secret><pskc:EncryptedValue>'
+               f'<pskc:ResponseFormat Length="{keys.digits}" Encoding="DECIMAL"/>'
+               '</pskc:AlgorithmParameters><pskc:Data><pskc:Secret><pskc:EncryptedValue>'
                f'<xenc:EncryptionMethod Algorithm="{AES128_CBC}"/><xenc:CipherData>'
                f'<xenc:CipherValue>{_b64(cipher)}</xenc:CipherValue></xenc:CipherData>'
                f'</pskc:EncryptedValue><pskc:ValueMAC>{_b64(mac)}</pskc:ValueMAC></pskc:Secret>'
-               '<pskc:TimeInterval><pskc:PlainValue>30</pskc:PlainValue></pskc:TimeInterval>'
+               f'<pskc:TimeInterval><pskc:PlainValue>{keys.period}</pskc:PlainValue>'
+               '</pskc:TimeInterval>'
                f'</pskc:Data><pskc:UserId>{keys.user_id(index)}</pskc:UserId></pskc:Key>'
                '</pskc:KeyPackage>\n')
     yield "</pskc:KeyContainer>\n"

@@ -27,6 +27,9 @@ from onetime.service.sealing import Heartbeat
 from onetime.service.services import Services
 
 
+NO_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
 def create_app(services: Services, *, on_start: Callable[[], object] | None = None,
                on_stop: Callable[[], object] | None = None,
                kick_outbox: Callable[[], None] = lambda: None,
@@ -50,7 +53,10 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
 
     app = FastAPI(title="onetime OTP service", version=__version__,
                   description="One-time passwords for business internet banking (API v1).",
-                  default_response_class=JSONResponse, lifespan=lifespan)
+                  default_response_class=JSONResponse, lifespan=lifespan,
+                  # FastAPI's OpenTelemetry hooks ask on every request whether a provider
+                  # is configured (issue 15's profile); none is, and /metrics is ours.
+                  telemetry=NO_TELEMETRY)
     app.state.services = services
     app.state.kick_outbox = kick_outbox
     app.state.sealer_heartbeat = sealer_heartbeat

@@ -80,8 +80,10 @@ class Database:
             path = self.engine.url.database
             self._writer = _WriterLock(f"{path}.writer-lock") \
                 if path and path != ":memory:" and not path.startswith("file:") else None
+            self._kept = _KeptConnections(self.engine) if self._writer else None
         else:
             self._writer = None
+            self._kept = None
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
             _ping_when_idle(self.engine)
 
@@ -192,14 +194,19 @@ class Database:
     @contextmanager
     def _sqlite_read_then_write(self) -> Iterator[ReadThenWrite]:
         # The lock is released last: after the connection's transaction has ended.
-        with ExitStack() as lock, self._connect() as conn:
-            conn.begin()
+        with ExitStack() as lock, \
+                self._kept.connection() if self._kept else self._connect() as conn:
+            # No BEGIN for the read: the token read runs on the driver's cursor, outside
+            # SQLAlchemy's transaction, and a single SELECT is a read transaction of its
+            # own; BEGIN and COMMIT around it cost two SQLAlchemy round trips per
+            # verification (issue 15's profile). A read through SQLAlchemy autobegins.
             writing = False
 
             def write() -> Connection:
                 nonlocal writing
                 if not writing:
-                    conn.commit()
+                    if conn.in_transaction():
+                        conn.commit()
                     if self._writer:
                         lock.enter_context(self._writer.held())
                     conn.execution_options(onetime_immediate=True)
@@ -208,7 +215,8 @@ class Database:
                 return conn
 
             yield ReadThenWrite(conn, write, write)
-            conn.commit()
+            if conn.in_transaction():
+                conn.commit()
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[bool]:
@@ -262,6 +270,8 @@ class Database:
         return True
 
     def dispose(self) -> None:
+        if self._kept:
+            self._kept.close()
         self.engine.dispose()
 
     async def dispose_loop_connections(self) -> None:
@@ -270,6 +280,45 @@ class Database:
                 self._loop_engine[0] is asyncio.get_running_loop():
             await self._loop_engine[1].dispose()
         self._loop_engine = None
+
+
+class _KeptConnections:
+    """One SQLite connection per thread, kept checked out for read_then_write.
+
+    A pool checkout and check-in (events, the reset's ROLLBACK) cost about a tenth of a
+    verification's CPU (issue 15's profile); a thread's kept connection is handed back
+    as it was left: with no transaction open (committed, or rolled back on an error).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+        self._all: list[Connection] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._engine.connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction():  # left by an error: end it, as a check-in would
+                try:
+                    conn.rollback()
+                except exc.SQLAlchemyError:
+                    conn.invalidate()  # not reusable: the next use connects afresh
+
+    def close(self) -> None:
+        with self._lock:
+            kept, self._all = self._all, []
+        for conn in kept:
+            conn.close()
+        self._local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -365,4 +414,6 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         immediate = conn.get_execution_options().get("onetime_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # On the driver's connection: SQLAlchemy's statement path would add ~40 µs to
+        # every transaction (its errors are translated like the driver's, availability.py).
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
