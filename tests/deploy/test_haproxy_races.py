@@ -1,0 +1,88 @@
+"""DESIGN.md §5 through haproxy: the same code sent twice at once is accepted once.
+
+Two `onetime serve` processes behind deploy/haproxy.cfg (balance leastconn), clients
+talking to haproxy only, with two connection pools so that the two requests of a pair
+travel on different connections and haproxy spreads them over the processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bench.loader import load_active_tokens
+from deploy import cluster
+from onetime.otp import step_at
+from onetime.storage.schema import audit_log, tokens
+from tests.deploy.conftest import require_program
+from tests.e2e import servers
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("races")]
+
+PAIRS = 1_000
+CONCURRENT_PAIRS = 32
+RACE_SECONDS = 90  # the race ends within this, or the test fails
+# haproxy's httplog line names the backend server that answered: "onetime_serve/s1".
+SERVED_BY = re.compile(r" onetime_serve/(s\d+) ")
+
+
+def test_same_code_pairs_through_haproxy_are_accepted_exactly_once(site, tmp_path):
+    require_program("haproxy", "haproxy")
+    loaded = load_active_tokens(site.ctx, site.institution, PAIRS, prefix="hp")
+    step = step_at(time.time(), loaded.institution.settings.period)
+    jobs = [(loaded.user_id(i), loaded.code(i, step)) for i in range(PAIRS)]
+
+    with cluster.cluster(site.env, tmp_path, processes=2) as running:
+        answers = asyncio.run(asyncio.wait_for(_send_pairs(running.url, site, jobs),
+                                               RACE_SECONDS))
+        log = (tmp_path / "haproxy.log").read_text()
+
+    assert Counter(status for _user, status, _body in answers) == {200: 2 * PAIRS}
+    assert Counter(body["result"] for _u, _s, body in answers) == \
+        {"accepted": PAIRS, "rejected": PAIRS}
+    accepted = Counter(user for user, _s, body in answers if body["result"] == "accepted")
+    assert len(accepted) == PAIRS and set(accepted.values()) == {1}
+    with site.ctx.db.read() as conn:
+        audited = dict(conn.execute(
+            select(audit_log.c.result, func.count())
+            .where(audit_log.c.event == "code_verified", audit_log.c.user_id.startswith("hp"))
+            .group_by(audit_log.c.result)).all())
+        last_steps = set(conn.execute(select(tokens.c.last_step).where(
+            tokens.c.user_id.startswith("hp"))).scalars())
+    assert audited == {"accepted": PAIRS, "rejected": PAIRS}
+    assert last_steps == {step}
+    # Both processes served: the race really crossed processes behind the balancer.
+    served = Counter(SERVED_BY.findall(log))
+    assert sum(served.values()) == 2 * PAIRS
+    assert set(served) == {"s0", "s1"} and min(served.values()) > PAIRS // 4
+
+
+async def _send_pairs(url: str, site: servers.Site,
+                      jobs: list[tuple[str, str]]) -> list[tuple[str, int, dict]]:
+    limits = httpx.Limits(max_connections=CONCURRENT_PAIRS,
+                          max_keepalive_connections=CONCURRENT_PAIRS)
+    headers = {"Authorization": f"Bearer {site.api_key}"}
+    service_id = site.institution.service_id
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers=headers,
+                                 limits=limits) as a, \
+            httpx.AsyncClient(base_url=url, timeout=30, headers=headers, limits=limits) as b:
+        slots = asyncio.Semaphore(CONCURRENT_PAIRS)
+
+        async def one(client: httpx.AsyncClient, user_id: str, code: str):
+            response = await client.post(
+                f"/api/v1/services/{service_id}/users/{user_id}/verifications",
+                json={"code": code, "operation": "transfer"})
+            return user_id, response.status_code, response.json()
+
+        async def pair(user_id: str, code: str):
+            async with slots:
+                return await asyncio.gather(one(a, user_id, code), one(b, user_id, code))
+
+        pairs = await asyncio.gather(*(pair(user, code) for user, code in jobs))
+    return [answer for both in pairs for answer in both]
