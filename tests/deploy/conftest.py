@@ -11,6 +11,7 @@ import os
 import pytest
 
 from deploy import debian
+
 # The end-to-end site (a migrated database on SQLite and on PostgreSQL, a key file, one
 # institution), as the e2e tests have it.
 from tests.e2e.conftest import site  # noqa: F401
