@@ -98,7 +98,8 @@ def print_table(rows: list[Row]) -> None:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     print(f"\nscale-out through haproxy on one PostgreSQL: {CORES} cores, wrk "
           f"{wrk.THREADS} threads × {CONNECTIONS} connections, {SECONDS:.0f} s per row, "
-          "every request a fresh valid code")
+          "every request a fresh valid code; load average now "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work skews the figures)")
     for n, line in enumerate(lines):
         print(" | ".join(cell.ljust(w) if i == 5 else cell.rjust(w)
                          for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
