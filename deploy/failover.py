@@ -25,21 +25,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
-from bench import scenarios
 from bench.loader import LoadedTokens, load_active_tokens
-from deploy import cluster
+from deploy import cluster, proofs
+from deploy.drill import Drill, verify
 from deploy.pgpair import PgPair, pg_pair
 from onetime.crypto import TEST_KDF, FileKeyProvider, KeyRing
 from onetime.domain.clock import SystemClock
@@ -48,7 +45,6 @@ from onetime.service.context import Context
 from onetime.service.services import Services
 from onetime.storage import migrate
 from onetime.storage.database import Database
-from onetime.storage.schema import audit_log, tokens
 from tests.e2e import servers
 
 PRIMARY_PORT = int(os.environ.get("ONETIME_DRILL_PRIMARY_PORT", "55432"))
@@ -66,36 +62,6 @@ ACCEPT_TOKENS = 2_500  # more than RATE × the longest drill needs
 WRONG_TOKENS = 300
 WRONG_PER_TOKEN = 4  # with retries still well under max_failures: none suspends
 WRONG_EVERY = 3  # one wrong code after every third valid one
-
-
-@dataclass
-class Answer:
-    kind: str  # "valid" or "wrong"
-    index: int
-    code: str
-    status: int
-    result: str | None
-    retry_after: str | None
-    problem: str | None
-    started: float
-    ended: float
-
-
-@dataclass
-class Drill:
-    started: float = 0.0
-    killed: float = 0.0
-    promoted: float = 0.0
-    answers: list[Answer] = field(default_factory=list)
-    proofs: list[tuple[bool, str]] = field(default_factory=list)
-    downtime: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.proofs) and all(ok for ok, _ in self.proofs)
-
-    def prove(self, ok: bool, claim: str) -> None:
-        self.proofs.append((ok, claim))
 
 
 def log(message: str) -> None:
@@ -120,7 +86,7 @@ def run(root: Path, primary_port: int = PRIMARY_PORT, standby_port: int = STANDB
                 progress(f"{PROCESSES} servers behind haproxy at {running.url}; load starts")
                 asyncio.run(_load(drill, running.url, site, pair, valid, wrong, progress))
                 progress("load stopped; checking on the new primary")
-                _prove(drill, running.url, site, valid, wrong)
+                proofs.prove(drill, running.url, site, valid, wrong)
         finally:
             site.ctx.db.dispose()
     return drill
@@ -166,7 +132,7 @@ async def _load(drill: Drill, url: str, site: servers.Site, pair: PgPair,
             code = valid.code(index, step_at(time.time(), period)) if kind == "valid" \
                 else wrong_codes[index][n]
             while True:  # the same code again after a 503, as a bank's client would
-                answer = await _verify(http, site, loaded, kind, index, code)
+                answer = await verify(http, loaded, kind, index, code)
                 drill.answers.append(answer)
                 if answer.status != 503 or stop.is_set():
                     break
@@ -196,107 +162,6 @@ async def _load(drill: Drill, url: str, site: servers.Site, pair: PgPair,
         await asyncio.wait_for(asyncio.gather(operator(), *(client(http)
                                                             for _ in range(CLIENTS))),
                                LOAD_BEFORE + RECOVERY_LIMIT + LOAD_AFTER + 30)
-
-
-async def _verify(http: httpx.AsyncClient, site: servers.Site, loaded: LoadedTokens,
-                  kind: str, index: int, code: str) -> Answer:
-    started = time.monotonic()
-    try:
-        response = await http.post(scenarios.verify_path(loaded, index),
-                                   json={"code": code, "operation": "transfer"})
-    except httpx.HTTPError as error:  # no answer at all: recorded as status 0
-        return Answer(kind, index, code, 0, type(error).__name__, None, None, started,
-                      time.monotonic())
-    body = response.json() if response.headers.get("content-type", "").endswith("json") \
-        else {}
-    return Answer(kind, index, code, response.status_code, body.get("result"),
-                  response.headers.get("retry-after"), body.get("code"), started,
-                  time.monotonic())
-
-
-def _prove(drill: Drill, url: str, site: servers.Site, valid: LoadedTokens,
-           wrong: LoadedTokens) -> None:
-    answers = drill.answers
-    statuses = Counter(a.status for a in answers)
-    drill.prove(set(statuses) <= {200, 503}, f"every answer 200 or 503: {dict(statuses)}")
-    unavailable = [a for a in answers if a.status == 503]
-    drill.prove(all(a.problem == "service_unavailable" and a.retry_after
-                    and int(a.retry_after) >= 1 for a in unavailable),
-                f"every 503 ({len(unavailable)}) a service_unavailable problem with "
-                "Retry-After")
-    drill.prove(bool(unavailable), "the switch was seen by clients (some 503s)")
-
-    acknowledged = {a.index: a.code for a in answers
-                    if a.kind == "valid" and a.status == 200 and a.result == "accepted"}
-    accepted_answers = Counter(a.index for a in answers
-                               if a.kind == "valid" and a.result == "accepted")
-    with site.ctx.db.read() as conn:
-        audited = Counter(conn.execute(select(audit_log.c.user_id).where(
-            audit_log.c.event == "code_verified", audit_log.c.result == "accepted")).scalars())
-        used = dict(conn.execute(select(tokens.c.user_id, tokens.c.last_step).where(
-            tokens.c.user_id.startswith("v"))).all())
-        wrong_rows = dict(conn.execute(select(tokens.c.user_id, tokens.c.failures).where(
-            tokens.c.user_id.startswith("w"))).all())
-        rejected_audit = Counter(conn.execute(select(audit_log.c.user_id).where(
-            audit_log.c.event == "code_verified", audit_log.c.result == "rejected",
-            audit_log.c.user_id.startswith("w"))).scalars())
-    lost = [i for i in acknowledged
-            if audited[valid.user_id(i)] != 1 or used[valid.user_id(i)] is None]
-    drill.prove(not lost, f"no acknowledged acceptance lost: {len(acknowledged)} acknowledged, "
-                f"each audited and its step used up ({len(lost)} missing)")
-    drill.prove(max(accepted_answers.values(), default=0) <= 1
-                and max(audited.values(), default=0) <= 1
-                and not any(u.startswith("w") for u in audited),
-                f"no code accepted twice: {sum(audited.values())} accepted audit entries "
-                f"for {len(audited)} tokens")
-
-    acked_failures, unknown = Counter(), Counter()
-    for a in answers:
-        if a.kind == "wrong":
-            if a.status == 200 and a.result == "rejected":
-                acked_failures[a.index] += 1
-            elif a.status != 200:
-                unknown[a.index] += 1
-    broken = [i for i in range(wrong.count)
-              if not acked_failures[i] <= wrong_rows[wrong.user_id(i)]
-              <= acked_failures[i] + unknown[i]
-              or rejected_audit[wrong.user_id(i)] != wrong_rows[wrong.user_id(i)]]
-    drill.prove(not broken and sum(acked_failures.values()) > 0,
-                f"failure counts intact: {sum(acked_failures.values())} acknowledged, "
-                f"{sum(wrong_rows.values())} counted, {sum(unknown.values())} attempts "
-                f"answered 503; {len(broken)} tokens out of bounds")
-
-    replays = asyncio.run(_replay(url, site, valid, acknowledged))
-    drill.prove(bool(replays) and all(a.status == 200 and a.result == "rejected"
-                                      for a in replays),
-                f"every acknowledged code sent again is rejected: "
-                f"{Counter((a.status, a.result) for a in replays)}")
-
-    left = scenarios.wait_sealed(site, timeout=60)
-    verify = subprocess.run([sys.executable, "-m", "onetime.cli", "audit", "verify"],
-                            env={**os.environ, **site.env}, capture_output=True, text=True,
-                            timeout=120, check=False)
-    drill.prove(left == 0 and verify.returncode == 0,
-                f"audit verifies: `onetime audit verify` exit {verify.returncode}: "
-                f"{verify.stdout.strip()}")
-
-    after = [a for a in answers if a.status == 200 and a.started > drill.killed]
-    if after:
-        drill.downtime = min(a.ended for a in after) - drill.killed
-
-
-async def _replay(url: str, site: servers.Site, valid: LoadedTokens,
-                  acknowledged: dict[int, str]) -> list[Answer]:
-    async with httpx.AsyncClient(base_url=url, timeout=30,
-                                 headers={"Authorization": f"Bearer {site.api_key}"}) as http:
-        slots = asyncio.Semaphore(CLIENTS)
-
-        async def one(index: int, code: str) -> Answer:
-            async with slots:
-                return await _verify(http, site, valid, "valid", index, code)
-
-        return await asyncio.wait_for(asyncio.gather(
-            *(one(index, code) for index, code in acknowledged.items())), 120)
 
 
 def report(drill: Drill) -> str:
