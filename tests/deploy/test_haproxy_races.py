@@ -27,7 +27,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("races")]
 
 PAIRS = 1_000
 CONCURRENT_PAIRS = 32
-RACE_SECONDS = 90  # the race ends within this, or the test fails
+# The race ends within this, or the test fails: 2 000 requests from one Python client
+# took 30-80 s on 2 busy cores (other suites beside it).
+RACE_SECONDS = 180
 # haproxy's httplog line names the backend server that answered: "onetime_serve/s1".
 SERVED_BY = re.compile(r" onetime_serve/(s\d+) ")
 
