@@ -1,0 +1,1 @@
+"""Running onetime scaled out: haproxy in front of N servers, and the failover drill."""
