@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
+import psycopg
 import pytest
 
 from onetime.domain.tokens import TokenState
@@ -179,6 +181,72 @@ class TestRecordFailure:
         with tokyo_db.write() as conn:
             TokenRepository().record_failure(conn, token, 10, clock.now())
         assert rows.get().suspended_at == clock.now()
+
+
+def reject(ctx, conn, token, now, max_failures=10, **detail):
+    """TokenRepository.record_rejection with a code_verified entry carrying `detail`."""
+    entry = ctx.audit.entry(at=now, institution_id=token.institution_id,
+                            event="code_verified", user_id=token.user_id, result="rejected",
+                            detail=detail or None)
+    return ctx.tokens.record_rejection(conn, token, max_failures, now, audit_entry=entry)
+
+
+def rejection_details(ctx, token) -> list[dict]:
+    with ctx.db.read() as conn:
+        entries = ctx.audit.page(conn, token.institution_id, after_id=0, limit=100,
+                                 user_id=token.user_id)
+    return [e.detail for e in entries if e.result == "rejected"]
+
+
+class TestRecordRejection:
+    def test_counts_and_writes_its_entry_with_the_count(self, ctx, rows, clock):
+        """The entry's detail holds the count after this failure, beside the caller's."""
+        token = rows.make(ACTIVE, failures=2)
+        with ctx.db.write() as conn:
+            assert reject(ctx, conn, token, clock.now(), replay=True) == 3
+            assert reject(ctx, conn, token, clock.now(), replay=None) == 4
+        assert rows.get().failures == 4
+        assert rejection_details(ctx, token) == [{"failures": 3, "replay": True},
+                                                 {"failures": 4, "replay": None}]
+
+    def test_one_statement_commits_count_and_entry_without_a_transaction(self, ctx, rows,
+                                                                         clock):
+        """Through write_one() (autocommit on PostgreSQL) both persist (issue 13.7)."""
+        token = rows.make(ACTIVE)
+        with ctx.db.read_then_write() as tx:
+            assert reject(ctx, tx.write_one(), token, clock.now()) == 1
+        assert rows.get().failures == 1
+        assert rejection_details(ctx, token) == [{"failures": 1}]
+
+    def test_the_suspending_failure_is_left_to_record_failure(self, ctx, rows, clock):
+        """At max_failures - 1, nothing is written: the caller suspends in a transaction."""
+        token = rows.make(ACTIVE, failures=9)
+        with ctx.db.write() as conn:
+            assert reject(ctx, conn, token, clock.now()) is None
+        assert (rows.get().failures, rows.get().state) == (9, S.ACTIVE)
+        assert rejection_details(ctx, token) == []
+
+    def test_a_token_changed_since_the_read_is_left_alone(self, ctx, rows, clock):
+        """Suspended after the read: no count and no entry (the caller re-checks)."""
+        token = rows.make(ACTIVE)
+        rows.force(state=S.SUSPENDED)
+        with ctx.db.write() as conn:
+            assert reject(ctx, conn, token, clock.now()) is None
+        assert rows.get().failures == 0
+        assert rejection_details(ctx, token) == []
+
+    def test_the_entry_fails_with_its_count(self, ctx, rows, clock):
+        """One statement: an entry that cannot be written takes the count with it."""
+        token = rows.make(ACTIVE)
+        entry = ctx.audit.entry(at=clock.now(), institution_id=token.institution_id,
+                                event="code_verified", user_id=token.user_id,
+                                result="rejected")
+        entry["event"] = None  # NOT NULL: the INSERT fails
+        with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)), \
+                ctx.db.read_then_write() as tx:
+            ctx.tokens.record_rejection(tx.write_one(), token, 10, clock.now(),
+                                        audit_entry=entry)
+        assert rows.get().failures == 0
 
 
 class TestActivationFailure:

@@ -26,7 +26,6 @@ from onetime.api.responses import JSONResponse
 from onetime.service.sealing import Heartbeat
 from onetime.service.services import Services
 
-
 NO_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 

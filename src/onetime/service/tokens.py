@@ -158,7 +158,7 @@ class TokenService:
             if match and not match.replay and self._accept(tx, attempt, token, match):
                 return Verification(Result.ACCEPTED, institution.settings.max_failures,
                                     TokenState.ACTIVE)
-            return self._refuse(tx.write(), attempt, token, state, match)
+            return self._refuse(tx, attempt, token, state, match)
 
     def _match_or_decoy(self, attempt: _Attempt, token: Token | None, state: TokenState,
                         code: str) -> Match | None:
@@ -188,24 +188,36 @@ class TokenService:
             audit_entry=self.ctx.audit.entry(**attempt.entry(Result.ACCEPTED,
                                                              drift=match.drift)))
 
-    def _refuse(self, conn: Connection, attempt: _Attempt, token: Token | None,
+    def _refuse(self, tx: ReadThenWrite, attempt: _Attempt, token: Token | None,
                 state: TokenState, match: Match | None) -> Verification:
-        """Every answer but accepted, audited on `conn` (the write transaction)."""
+        """Every answer but accepted, audited in the same transaction as its writes."""
         if state == TokenState.SUSPENDED:
             # Same answer for right and wrong codes; nothing counted or used up.
-            self._audit(conn, attempt, Result.SUSPENDED)
+            self._audit(tx.write_one(), attempt, Result.SUSPENDED)
             return Verification(Result.SUSPENDED, 0, state)
         if token is None or state != attempt.wanted:
-            self._audit(conn, attempt, Result.NOT_ACTIVE)
+            self._audit(tx.write_one(), attempt, Result.NOT_ACTIVE)
             return Verification(Result.NOT_ACTIVE, token.attempts_left(
                 attempt.institution.settings, attempt.now) if token else None, state)
         # A wrong code, a replay, or a code whose step a concurrent request just used.
-        return self._count_failure(conn, attempt, token, replay=match is not None)
+        return self._count_failure(tx, attempt, token, replay=match is not None)
 
-    def _count_failure(self, conn: Connection, attempt: _Attempt, token: Token, *,
+    def _count_failure(self, tx: ReadThenWrite, attempt: _Attempt, token: Token, *,
                        replay: bool) -> Verification:
         """Count one failure; the one that reaches the limit suspends the token."""
         settings = attempt.institution.settings
+        # Most failures leave the token active: one statement on PostgreSQL (with its
+        # entry). The one that would suspend, or a token changed since the read, is
+        # counted below in a transaction, with the suspension's entry and mail.
+        failures = self.ctx.tokens.record_rejection(
+            tx.write_one(), token, settings.max_failures, attempt.now,
+            audit_entry=self.ctx.audit.entry(**attempt.entry(
+                Result.REJECTED, replay=replay or None)))
+        if failures is not None:
+            return Verification(Result.REJECTED, max(settings.max_failures - failures, 0),
+                                TokenState.ACTIVE if not attempt.confirming
+                                else TokenState.ACTIVATED)
+        conn = tx.write()
         counted = self.ctx.tokens.record_failure(conn, token, settings.max_failures,
                                                  attempt.now)
         if counted is None:  # suspended meanwhile by a concurrent failure

@@ -7,11 +7,24 @@ of processes. A rowcount of 0 means another request changed the token first.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from onetime.domain.tokens import Token, TokenKind, TokenState, state_after_release
 from onetime.storage.audit import APPEND, ENTRY_COLUMNS
@@ -113,6 +126,40 @@ _RECORD_FAILURE = DriverStatement(update(tokens).where(
     suspended_at=case((_reaches, bindparam("now", type_=tokens.c.suspended_at.type)),
                       else_=tokens.c.suspended_at),
 ).returning(tokens.c.failures, tokens.c.state))
+
+
+def _rejection_recorded_statement():
+    """A failure that does not suspend, and its audit entry, as one PostgreSQL statement.
+
+    Like _accept_recorded_statement: one round trip where the UPDATE, the INSERT, BEGIN
+    and COMMIT would be four. `failures + 1 < max_failures` keeps the suspending failure
+    (with its second entry and its mail) out: it matches no row here and goes through
+    record_failure in a transaction. The entry's detail carries the count the UPDATE
+    returns, spliced between the JSON text around it (AuditRepository.entry's format).
+    """
+    counted = update(tokens).where(
+        tokens.c.id == bindparam("token_id"), tokens.c.serial == bindparam("token_serial"),
+        tokens.c.state == bindparam("read_state"),
+        tokens.c.failures + 1 < bindparam("max_failures"),
+    ).values(failures=tokens.c.failures + 1).returning(tokens.c.failures).cte("counted")
+    columns = [bindparam(f"audit_{name}", type_=audit_log.c[name].type)
+               if name != "detail" else
+               (bindparam("detail_head", type_=String)
+                + cast(counted.c.failures, String) + bindparam("detail_tail", type_=String))
+               for name in ENTRY_COLUMNS]
+    audited = insert(audit_log).from_select(
+        ENTRY_COLUMNS, select(*columns).select_from(counted)).cte("audited")
+    return select(counted.c.failures).add_cte(audited)
+
+
+_REJECTION_RECORDED = DriverStatement(_rejection_recorded_statement())
+_RECORD_BELOW_LIMIT = DriverStatement(update(tokens).where(
+    tokens.c.id == bindparam("token_id"), tokens.c.serial == bindparam("token_serial"),
+    tokens.c.state == bindparam("read_state"),
+    tokens.c.failures + 1 < bindparam("max_failures"),
+).values(failures=tokens.c.failures + 1).returning(tokens.c.failures))
+# An int that appears nowhere else in a detail's JSON: where the count goes.
+_COUNT_MARK = 7_000_000_000_000_000_001
 
 
 class TokenRepository:
@@ -269,6 +316,35 @@ class TokenRepository:
             "token_id": token.id, "token_serial": token.serial, "read_state": token.state.value,
             "max_failures": max_failures, "now": now}).fetchone()
         return None if row is None else (row[0], TokenState(row[1]))
+
+    def record_rejection(self, conn: Connection, token: Token, max_failures: int,
+                         now: datetime, *, audit_entry: Mapping) -> int | None:
+        """Count one failure that leaves the token active, with its audit entry.
+
+        `audit_entry` (an AuditRepository.entry) gets `"failures"` in its detail, set to
+        the count after this one. Returns that count, or None, writing nothing, if this
+        failure would suspend the token or it is no longer as read: the caller then
+        counts it with record_failure in a transaction. On PostgreSQL one statement (so
+        `conn` may be in autocommit); elsewhere two, in the caller's transaction.
+        """
+        params = {"token_id": token.id, "token_serial": token.serial,
+                  "read_state": token.state.value, "max_failures": max_failures}
+        detail = dict(json.loads(audit_entry["detail"]) if audit_entry["detail"] else {})
+        if conn.dialect.name == "postgresql":
+            text_ = json.dumps({**detail, "failures": _COUNT_MARK}, ensure_ascii=False,
+                               sort_keys=True)
+            head, tail = text_.split(str(_COUNT_MARK))
+            params.update({f"audit_{name}": audit_entry[name] for name in ENTRY_COLUMNS
+                           if name != "detail"})
+            params.update(detail_head=head, detail_tail=tail)
+            row = _REJECTION_RECORDED.execute(conn, params).fetchone()
+            return None if row is None else row[0]
+        row = _RECORD_BELOW_LIMIT.execute(conn, params).fetchone()
+        if row is None:
+            return None
+        APPEND.execute(conn, {**audit_entry, "detail": json.dumps(
+            {**detail, "failures": row[0]}, ensure_ascii=False, sort_keys=True)})
+        return row[0]
 
     def release(self, conn: Connection, institution_id: int, user_id: str) -> bool:
         """suspended → active (or activated, if never confirmed), failures reset."""
