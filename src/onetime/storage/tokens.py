@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+import psycopg
 from sqlalchemy import (
     Connection,
     String,
@@ -28,8 +29,8 @@ from sqlalchemy import (
 
 from onetime.domain.tokens import Token, TokenKind, TokenState, state_after_release
 from onetime.storage.audit import APPEND, ENTRY_COLUMNS
-from onetime.storage.conflicts import duplicate_key_as_conflict
-from onetime.storage.driver import DriverStatement, from_db
+from onetime.storage.conflicts import DuplicateKey, duplicate_key_as_conflict
+from onetime.storage.driver import DriverStatement, from_db, to_db
 from onetime.storage.schema import UTCDateTime, audit_log, tokens
 
 S = TokenState
@@ -425,11 +426,41 @@ class TokenRepository:
                  "institution_id": institution_id, "user_id": user_id, "failures": 0,
                  "drift": 0, "suspended_at": None, "revoked_at": None,
                  "setup_available_at": None} for user_id, new in new_tokens]
-        # An executemany: psycopg pipelines it, sqlite3 loops in C. (A VALUES list of
-        # 1 000 rows cost 5x the client CPU to compile; RETURNING's insertmanyvalues 2x.)
-        with duplicate_key_as_conflict():
-            conn.execute(insert(tokens), rows)
-        if conn.dialect.name == "postgresql" and len(rows) >= 500:
-            # The table grows inside one transaction while the planner still believes
-            # it small: without fresh statistics the next batch's IN look-ups scan it.
+        driver = conn.connection.driver_connection
+        if isinstance(driver, psycopg.Connection):
+            # COPY: a third of the executemany's time per row on PostgreSQL (issue 15).
+            _copy_rows(driver, rows)
+        else:
+            # An executemany: sqlite3 loops in C. (A VALUES list of 1 000 rows cost 5x the
+            # client CPU to compile; RETURNING's insertmanyvalues 2x.)
+            with duplicate_key_as_conflict():
+                conn.execute(insert(tokens), rows)
+
+    def refresh_statistics(self, conn: Connection) -> None:
+        """After a bulk insert: the planner's row count, so that IN look-ups use the index.
+
+        Within one long import the table grows while the planner still believes it small,
+        and the next batch's look-ups would scan it. PostgreSQL only (SQLite has no such
+        estimate to go stale that matters here).
+        """
+        if conn.dialect.name == "postgresql":
             conn.execute(text("ANALYZE tokens"))
+
+
+_COPY_COLUMNS = [column.name for column in tokens.columns if column.name != "id"]
+
+
+def _copy_rows(driver, rows: list[dict]) -> None:
+    """COPY `rows` into tokens on a psycopg connection; DuplicateKey on a unique clash."""
+    statement = f"COPY tokens ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([_copy_value(row.get(name)) for name in _COPY_COLUMNS])
+    except psycopg.errors.UniqueViolation as error:
+        raise DuplicateKey("a concurrent writer took this unique key first") from error
+
+
+def _copy_value(value):
+    # Datetimes as UTCDateTime stores them: naive UTC.
+    return to_db(value, "postgresql") if isinstance(value, datetime) else value
