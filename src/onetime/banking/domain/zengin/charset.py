@@ -1,0 +1,66 @@
+"""The 全銀 character set of C fields, and names typed on screen folded into it.
+
+A C field holds single bytes only (JIS X 0201 as cp932 encodes it): space, the digits,
+A–Z, half-width katakana ｦ–ﾝ with ｰ and the separate sound marks ﾞ ﾟ, and the symbols
+( ) - . / , ¥ — ¥ being byte 0x5C, which cp932 decodes as a backslash. Small kana
+(ｧ ｬ ｯ …) are not in the set: banks write them large (ｷﾔﾉﾝ for キャノン).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import jaconv
+
+from onetime.banking.domain.zengin.errors import InvalidZenginText
+
+YEN = 0x5C
+_KANA = bytes(range(0xA6, 0xA7)) + bytes(range(0xB0, 0xE0))  # ｦ, then ｰ ｱ … ﾝ ﾞ ﾟ
+_SYMBOLS = b" ()-./,\\"
+ALLOWED = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _SYMBOLS + _KANA)
+DIGITS = frozenset(b"0123456789")
+# Every allowed byte as text and back: one table each way, no codec surprises with ¥.
+_TEXT = {b: (b"\\" if b == YEN else bytes([b])).decode("cp932") for b in ALLOWED}
+_TEXT[YEN] = "¥"
+_BYTE = {text: b for b, text in _TEXT.items()}
+# Small kana a name may be typed with, and the large ones the format writes instead.
+_LARGE = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
+
+
+def first_invalid(raw: bytes, allowed: frozenset[int] = ALLOWED) -> int | None:
+    """The index of the first byte of `raw` outside `allowed`, or None."""
+    for i, b in enumerate(raw):
+        if b not in allowed:
+            return i
+    return None
+
+
+def decode(raw: bytes) -> str:
+    """Text of a C field's bytes, all in ALLOWED (callers check first_invalid)."""
+    return "".join(_TEXT[b] for b in raw)
+
+
+def encode(text: str) -> bytes:
+    """The bytes of `text`, each character in the set. Raises InvalidZenginText."""
+    try:
+        return bytes(_BYTE[c] for c in text)
+    except KeyError as exc:
+        raise InvalidZenginText(exc.args[0]) from None
+
+
+def to_half_width(text: str) -> str:
+    """A name as typed on screen ('カ)ヤマダ', 'ｶﾌﾞｼｷｶﾞｲｼｬ', 'ｙａｍａｄａ') in the 全銀 set
+    ('ｶ)ﾔﾏﾀﾞ'): full-width to half-width, hiragana to katakana, small kana large, letters
+    upper case, runs of spaces single. Raises InvalidZenginText naming the first
+    character that has no place in the set (漢字, ！, ＠ …).
+    """
+    # NFKC folds full-width letters, digits and symbols (but also half-width kana to
+    # full-width, so it comes first); jaconv then writes the katakana half-width, with
+    # the sound marks as separate characters.
+    text = unicodedata.normalize("NFKC", text).replace("￥", "¥").replace("\\", "¥")
+    text = jaconv.z2h(jaconv.hira2kata(text), kana=True, ascii=True, digit=True)
+    text = " ".join(text.upper().translate(_LARGE).split())
+    for c in text:
+        if c not in _BYTE:
+            raise InvalidZenginText(c)
+    return text
