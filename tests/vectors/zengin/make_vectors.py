@@ -85,7 +85,7 @@ def main() -> None:
         bulk(b"0009", b"001", 1, 1, "", 100),
         bytes(amount_not_numeric),
         "ﾔﾏﾀﾞ".encode("cp932") + b" " * 116,
-        bulk(b"0009", b"001", 1, 1, "山田", 100)[:111] + b" aABC   ",
+        bulk(b"0009", b"001", 1, 1, "山田", 100)[:111] + b" aABC    ",
         trailer(9, 100), END]))
 
 

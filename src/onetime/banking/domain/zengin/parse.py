@@ -70,7 +70,12 @@ def split(data: bytes) -> tuple[list[tuple[int, bytes]], bool, bool]:
     eof_mark = data.endswith(EOF_MARK)
     if eof_mark:
         data = data[:-1]
-    separator = b"\r\n" if b"\r\n" in data else b"\n" if b"\n" in data else None
+    # CR LF cannot occur inside a record, so any means lines; a bare LF (which one bad
+    # byte can make) only counts where the first record ends.
+    if b"\r\n" in data:
+        separator = b"\r\n"
+    else:
+        separator = b"\n" if data[RECORD_LENGTH:RECORD_LENGTH + 1] == b"\n" else None
     if separator is None:
         return [(i, data[i:i + RECORD_LENGTH])
                 for i in range(0, len(data), RECORD_LENGTH)], False, eof_mark

@@ -17,6 +17,7 @@ from onetime.banking.domain.zengin.model import Header, Transfer, TransferMethod
 from onetime.banking.domain.zengin.parse import EOF_MARK
 
 LINE_BREAK = b"\r\n"
+_NO_CODES = ("0000000000", "0000000000")
 
 
 def render(file: ZenginFile) -> bytes:
@@ -54,6 +55,10 @@ def _data(file: ZenginFile, t: Transfer) -> bytes:
                                  or t.transfer_method is not TransferMethod.TELEGRAPHIC):
         # A payroll record has no room for them: dropping them would change the batch.
         raise InvalidZenginValue("edi_info" if t.edi_info is not None else "transfer_method")
+    if t.edi_info is not None and (t.customer_code_1, t.customer_code_2) != _NO_CODES:
+        raise InvalidZenginValue("customer_code_1")  # EDI情報 takes their 20 bytes
+    if t.amount < 1:
+        raise InvalidZenginValue("amount")
     values = {
         "record_type": RecordType.DATA, "bank_code": t.bank_code, "bank_name": t.bank_name,
         "branch_code": t.branch_code, "branch_name": t.branch_name,
