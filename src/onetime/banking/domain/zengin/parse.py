@@ -109,6 +109,9 @@ class _Reader:
             line = index + 1
             if len(raw) != RECORD_LENGTH:
                 self._add(line, None, None, offset, "record_length")
+                if raw[:1] == RecordType.DATA.encode():  # counted, or the trailer mismatches too
+                    data_records += 1
+                    amounts.append(None)
                 continue
             try:
                 record_type = RecordType(chr(raw[0]))
