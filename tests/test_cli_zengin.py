@@ -51,7 +51,8 @@ class TestZenginCheck:
     def test_an_unreadable_file_exits_2(self, tmp_path):
         result = check(str(tmp_path / "missing.txt"))
         assert result.returncode == 2
-        assert "cannot read" in result.stderr and result.stdout == ""
+        assert "cannot read" in result.stderr
+        assert result.stdout == ""
 
     @pytest.mark.parametrize("args", [(), ("a", "b"), ("--nope", "x")])
     def test_a_usage_error_exits_2(self, args):
@@ -62,4 +63,5 @@ class TestZenginCheck:
         path.write_bytes(bytes(range(256)) * 3)
         result = check(str(path), "--json")
         assert result.returncode == 1
-        assert json.loads(result.stdout) and "Traceback" not in result.stderr
+        assert json.loads(result.stdout)
+        assert "Traceback" not in result.stderr

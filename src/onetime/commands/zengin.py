@@ -19,7 +19,7 @@ from onetime.banking.service import zengin
 KIND_LABELS = {Kind.BULK: "総合振込", Kind.PAYROLL: "給与振込", Kind.BONUS: "賞与振込"}
 
 
-def cmd_check(args, config) -> int:  # noqa: ARG001 - no database or keys: offline
+def cmd_check(args, config) -> int:  # `config` unused: no database or keys, offline
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:

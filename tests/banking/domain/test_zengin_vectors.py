@@ -55,7 +55,8 @@ class TestLayouts:
 class TestValidSamples:
     def test_bulk_file_with_line_breaks(self):
         data = read("bulk_21_crlf.txt")
-        assert len(data) == 5 * 122 and data[120:122] == b"\r\n"
+        assert len(data) == 5 * 122
+        assert data[120:122] == b"\r\n"
         f = zengin.parse(data, names)
         assert (f.kind, f.count, f.total, f.line_breaks, f.eof_mark) == (
             Kind.BULK, 2, 1_284_567, True, False)
@@ -89,7 +90,8 @@ class TestValidSamples:
 
     def test_payroll_file_with_eof_mark(self):
         data = read("payroll_11_fixed_eof.txt")
-        assert data.endswith(b"\x1a") and len(data) == 6 * RECORD_LENGTH + 1
+        assert data.endswith(b"\x1a")
+        assert len(data) == 6 * RECORD_LENGTH + 1
         f = zengin.parse(data, names)
         assert (f.kind, f.count, f.total, f.eof_mark) == (Kind.PAYROLL, 3, 794_265, True)
         assert [(t.recipient_name, t.amount, t.customer_code_1, t.customer_code_2)

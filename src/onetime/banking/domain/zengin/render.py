@@ -32,10 +32,7 @@ def render(file: ZenginFile) -> bytes:
     records.append(_record(TRAILER, {"record_type": RecordType.TRAILER,
                                      "count": file.count, "total": file.total}))
     records.append(_record(END, {"record_type": RecordType.END}))
-    if file.line_breaks:
-        out = b"".join(r + LINE_BREAK for r in records)
-    else:
-        out = b"".join(records)
+    out = b"".join(r + LINE_BREAK for r in records) if file.line_breaks else b"".join(records)
     return out + EOF_MARK if file.eof_mark else out
 
 
