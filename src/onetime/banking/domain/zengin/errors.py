@@ -12,6 +12,7 @@ is the customer's).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from onetime.domain.errors import InvalidInput
@@ -64,6 +65,17 @@ class Problem:
         if self.field:
             where += f" {self.field}"
         return f"{where} (byte {self.offset}): {self.code}: {self.message}"
+
+
+PROBLEM_ID = "zengin.problem"  # "{line}行目 {field}：{message}"
+WHOLE_FILE_ID = "zengin.file"  # the field of a problem about no one field
+
+
+def describe(problem: Problem, t: Callable[..., str]) -> str:
+    """The problem as a screen shows it, in the language of the translator `t`
+    (`onetime.i18n.Translator` of the site domain)."""
+    field = t(field_label_id(problem.field)) if problem.field else t(WHOLE_FILE_ID)
+    return t(PROBLEM_ID, line=problem.line, field=field, message=t(message_id(problem.code)))
 
 
 def message_id(code: str) -> str:
