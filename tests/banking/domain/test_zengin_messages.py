@@ -31,7 +31,9 @@ def test_japanese_labels_are_the_format_s_names():
 
 def test_a_problem_as_the_site_shows_it():
     problem = Problem(line=4, record="data", field="amount", offset=454, code="not_numeric")
-    assert describe(problem, Translator("ja", "site")) == "4行目 振込金額：数字以外の文字があります。"
+    assert describe(problem, Translator("ja", "site")) == (
+        "4行目 振込金額：数字以外の文字があります。")
     assert describe(problem, Translator("en", "site")) == "Line 4, Amount: Digits only."
     whole = Problem(line=6, record=None, field=None, offset=700, code="missing_end")
-    assert describe(whole, Translator("ja", "site")) == "6行目 ファイル：エンドレコードがありません。"
+    assert describe(whole, Translator("ja", "site")) == (
+        "6行目 ファイル：エンドレコードがありません。")

@@ -48,17 +48,14 @@ class Field:
     offset: int
     length: int
     numeric: bool  # N (digits, zero-filled) or C (全銀 characters, space-filled)
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.length
+    end: int  # offset + length, kept: every field of every record is sliced with it
 
 
 def _layout(*fields: tuple[str, str, int, str]) -> tuple[Field, ...]:
     """Fields from (name, label, length, "N"/"C"), their offsets laid end to end."""
     out, offset = [], 0
     for name, label, length, kind in fields:
-        out.append(Field(name, label, offset, length, kind == "N"))
+        out.append(Field(name, label, offset, length, kind == "N", offset + length))
         offset += length
     return tuple(out)
 
