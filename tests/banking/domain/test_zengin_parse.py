@@ -169,12 +169,20 @@ class TestRender:
         {"bank_code": "01a1"},
         {"amount": 0},
         {"amount": 10_000_000_000},
+        {"recipient_name": "   "},
         {"edi_info": "X", "customer_code_1": "0000000001"},
     ])
     def test_a_value_that_does_not_fit_is_refused(self, change):
         bad = Transfer(**{**TRANSFER.__dict__, **change})
         with pytest.raises(zengin.InvalidZenginValue):
             zengin.render(ZenginFile(HEADER, (bad,)))
+
+    @pytest.mark.parametrize("change", [
+        {"requester_name": ""}, {"transfer_date": "0431"}, {"transfer_date": "13"},
+    ])
+    def test_a_header_the_reader_would_refuse_is_not_written(self, change):
+        with pytest.raises(zengin.InvalidZenginValue):
+            zengin.render(ZenginFile(Header(**{**HEADER.__dict__, **change}), (TRANSFER,)))
 
     def test_a_payroll_file_has_no_room_for_edi_or_a_document_transfer(self):
         header = Header(**{**HEADER.__dict__, "kind": Kind.PAYROLL})

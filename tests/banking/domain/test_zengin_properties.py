@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -92,3 +93,39 @@ class TestCorruption:
         corrupted[position] = bad
         problems = zengin.check(bytes(corrupted), names)
         assert any(p.field == field.name and p.offset == position for p in problems), problems
+
+
+class TestAnyBytes:
+    @given(st.binary(max_size=600))
+    @settings(max_examples=200)
+    def test_any_bytes_are_answered_with_problems_never_a_crash(self, data: bytes):
+        """An upload of anything: a list of problems (or a file), never another exception."""
+        problems = zengin.check(data, names)
+        if problems:
+            assert all(p.code in zengin.errors.CODES for p in problems)
+        else:
+            zengin.parse(data, names)
+
+    @given(valid_files(max_transfers=3), st.data())
+    @settings(max_examples=200)
+    def test_a_valid_file_damaged_anywhere_is_answered_too(self, generated: Generated, data):
+        """Bytes replaced, cut out or inserted at random places: check() answers with
+        problems in file order, each inside the file, and parse() agrees."""
+        damaged = bytearray(generated.data)
+        for _ in range(data.draw(st.integers(1, 4), "edits")):
+            at = data.draw(st.integers(0, len(damaged)), "at")
+            edit = data.draw(st.sampled_from(["replace", "cut", "insert"]), "edit")
+            chunk = data.draw(st.binary(min_size=1, max_size=3), "bytes")
+            if edit == "replace":
+                damaged[at:at + len(chunk)] = chunk
+            elif edit == "cut":
+                del damaged[at:at + len(chunk)]
+            else:
+                damaged[at:at] = chunk
+        damaged = bytes(damaged)
+        problems = zengin.check(damaged, names)
+        assert problems == sorted(problems, key=lambda p: (p.line, p.offset))
+        assert all(0 <= p.offset <= len(damaged) for p in problems)
+        if problems:
+            with pytest.raises(zengin.ZenginFileInvalid):
+                zengin.parse(damaged, names)

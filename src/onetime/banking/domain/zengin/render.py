@@ -14,7 +14,7 @@ from onetime.banking.domain.zengin.layout import (
     data_layout,
 )
 from onetime.banking.domain.zengin.model import Header, Transfer, TransferMethod, ZenginFile
-from onetime.banking.domain.zengin.parse import EOF_MARK
+from onetime.banking.domain.zengin.parse import EOF_MARK, check
 
 LINE_BREAK = b"\r\n"
 _NO_CODES = ("0000000000", "0000000000")
@@ -25,7 +25,8 @@ def render(file: ZenginFile) -> bytes:
     framed as `file.line_breaks` and `file.eof_mark` say.
 
     Raises InvalidZenginValue if a value does not fit its field (too long, a code not
-    all digits, a name outside the 全銀 set; a 総合振込 value in a 給与・賞与 file).
+    all digits, a name outside the 全銀 set or blank, a date that is none; a 総合振込
+    value in a 給与・賞与 file).
     """
     records = [_header(file.header)]
     records += [_data(file, t) for t in file.transfers]
@@ -33,7 +34,12 @@ def render(file: ZenginFile) -> bytes:
                                      "count": file.count, "total": file.total}))
     records.append(_record(END, {"record_type": RecordType.END}))
     out = b"".join(r + LINE_BREAK for r in records) if file.line_breaks else b"".join(records)
-    return out + EOF_MARK if file.eof_mark else out
+    out = out + EOF_MARK if file.eof_mark else out
+    # What is downloaded must upload again: a blank name or a 31st of April is refused
+    # here, by the reader's own rules (all but the bank directory, the screen's job).
+    if problems := check(out, None):
+        raise InvalidZenginValue(problems[0].field or "file")
+    return out
 
 
 def _header(header: Header) -> bytes:
