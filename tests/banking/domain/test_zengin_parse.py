@@ -90,6 +90,16 @@ class TestRecordOrder:
         assert codes(b"".join(r[:2] + r[:1] + r[2:])) == [(3, None, "record_order")]
 
 
+    def test_a_second_header_does_not_change_how_data_records_are_read(self):
+        """A 給与 header after a 総合振込 one: the data records after it are still read
+        as 総合振込 records (EDI and all), so only the order is reported."""
+        r = records()
+        payroll_header = r[0][:1] + b"11" + r[0][3:]
+        edi = r[2][:91] + b"EDI".ljust(20) + b"7Y" + b" " * 7
+        assert codes(b"".join([r[0], r[1], payroll_header, edi, *r[3:]])) == [
+            (3, None, "record_order")]
+
+
 class TestValues:
     def test_trailer_figures_must_match(self):
         r = records()

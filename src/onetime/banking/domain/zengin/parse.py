@@ -119,10 +119,12 @@ class _Reader:
                 self._add(line, None, "record_type", offset, "unknown_record")
                 continue
             name = _RECORD_NAMES[record_type]
+            first = state == "start"
             state = self._order(state, record_type, line, name, offset)
             if record_type is RecordType.HEADER:
-                header = self._header(line, offset, raw)
-                kind = header.kind if header else _kind(raw)
+                read = self._header(line, offset, raw)
+                if first:  # a second header is checked, but does not change the kind
+                    header, kind = read, read.kind if read else _kind(raw)
             elif record_type is RecordType.DATA:
                 data_records += 1
                 transfer, amount = self._data(line, offset, raw, kind)
@@ -134,7 +136,7 @@ class _Reader:
             else:
                 self._end(line, offset, raw)
         end = len(data)
-        if state in ("start",):
+        if state == "start":
             self._add(len(records) + 1, None, None, end, "missing_header")
         if state in ("start", "header", "data"):
             self._add(len(records) + 1, None, None, end, "missing_trailer")
