@@ -44,10 +44,14 @@ def decode(raw: bytes) -> str:
 
 def encode(text: str) -> bytes:
     """The bytes of `text`, each character in the set. Raises InvalidZenginText."""
-    try:
-        return bytes(_BYTE[c] for c in text)
-    except KeyError as exc:
-        raise InvalidZenginText(exc.args[0]) from None
+    if "\\" not in text:  # a backslash would pass as ¥ below; it is not in the set
+        try:
+            raw = text.replace("¥", "\\").encode("cp932")
+        except UnicodeEncodeError:
+            raw = None
+        if raw is not None and len(raw) == len(text) and first_invalid(raw) is None:
+            return raw
+    raise InvalidZenginText(next(c for c in text if c not in _BYTE))
 
 
 def to_half_width(text: str) -> str:
