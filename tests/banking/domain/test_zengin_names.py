@@ -1,4 +1,5 @@
-"""Names typed on screen, folded into the 全銀 character set (charset.to_half_width)."""
+"""Names typed on screen, folded into the 全銀 character set (charset.to_half_width), and a
+transfer entered on screen as a record of a batch (screen.transfer_from)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from onetime.banking.domain.zengin import InvalidZenginText, charset, to_half_width
+from onetime.banking.domain import transfers
+from onetime.banking.domain.transfers import Destination
+from onetime.banking.domain.zengin import (
+    DepositType,
+    Header,
+    InvalidZenginText,
+    Kind,
+    ZenginFile,
+    charset,
+    parse,
+    render,
+    to_half_width,
+    transfer_from,
+)
+from tests.banking.domain.zengin_world import names
 
 
 class TestToHalfWidth:
@@ -46,3 +61,32 @@ class TestToHalfWidth:
             return
         assert all(b in charset.ALLOWED for b in charset.encode(written))
         assert to_half_width(written) == written
+
+
+class TestTransferFrom:
+    def test_a_destination_typed_on_screen_becomes_a_record_of_the_batch(self):
+        """The one-off transfer's values, checked as the screen checks them, then folded:
+        the downloaded file reads back as the same transfer."""
+        destination = Destination(
+            bank_code=transfers.bank_code("０００９"), bank_name="三井住友",
+            branch_code=transfers.branch_code("001"), branch_name="神保町",
+            account_type=transfers.account_type("current"),
+            account_number=transfers.account_number("１２３４"),
+            holder_name=transfers.holder_name("カ）ヤマダショウジ"))
+        record = transfer_from(destination, transfers.amount("1,000"),
+                               customer_code_1="0000000042")
+        assert (record.bank_code, record.branch_code, record.deposit_type) == (
+            "0009", "001", DepositType.CURRENT)
+        assert (record.account_number, record.recipient_name, record.amount) == (
+            "0001234", "ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ", 1000)
+        header = Header(kind=Kind.BULK, requester_code="0000000001", requester_name="ｶ)ﾃｽﾄ",
+                        transfer_date="0401", bank_code="0001", branch_code="001",
+                        deposit_type=DepositType.ORDINARY, account_number="0000001")
+        batch = ZenginFile(header, (record,))
+        assert parse(render(batch), names) == batch
+
+    def test_a_name_outside_the_set_is_refused_before_any_file_is_made(self):
+        destination = Destination("0009", "", "001", "", transfers.AccountType.ORDINARY,
+                                  "0000001", "ヤマダ＠タロウ")
+        with pytest.raises(InvalidZenginText):
+            transfer_from(destination, 1000)

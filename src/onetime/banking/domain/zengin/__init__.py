@@ -22,9 +22,10 @@ from onetime.banking.domain.zengin.model import (
 )
 from onetime.banking.domain.zengin.parse import Directory, check, parse
 from onetime.banking.domain.zengin.render import render
+from onetime.banking.domain.zengin.screen import transfer_from
 
 __all__ = [
     "DepositType", "Directory", "Header", "InvalidZenginText", "InvalidZenginValue", "Kind",
     "NewCode", "Problem", "Transfer", "TransferMethod", "ZenginFile", "ZenginFileInvalid",
-    "check", "parse", "render", "to_half_width",
+    "check", "parse", "render", "to_half_width", "transfer_from",
 ]
