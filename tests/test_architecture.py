@@ -37,6 +37,7 @@ class TestImportRules:
         ("web/render.py", "import onetime.storage.tokens", "reach storage only through"),
         ("service/tokens.py", "import sqlalchemy", "hold no SQL"),
         ("service/setup.py", "import onetime.storage.schema", "hold no SQL"),
+        ("banking/domain/zengin/parse.py", "import zengin_code", "site's rules"),
     ])
     def test_a_forbidden_import_fails_the_build(self, tmp_path, module, line, contract):
         """One added import is enough to break the named contract."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from functools import cache
 
+from onetime.banking.domain import zengin as zengin_format
 from onetime.banking.domain.errors import UnknownBank, UnknownBranch
 
 _lock = threading.Lock()
@@ -41,3 +42,17 @@ def search(query: str, limit: int = 20) -> list[tuple[str, str]]:
             if len(found) >= limit:
                 break
     return found
+
+
+def read_file(data: bytes) -> zengin_format.ZenginFile:
+    """The transfers of a 全銀協規定形式 file (総合振込, 給与・賞与振込), its bank and branch
+    codes checked against the code list: what an upload books, all or nothing.
+
+    Raises ZenginFileInvalid listing every problem of the file.
+    """
+    return zengin_format.parse(data, names)
+
+
+def check_file(data: bytes) -> list[zengin_format.Problem]:
+    """Every problem of a 全銀 file (bank and branch codes included); [] if it is valid."""
+    return zengin_format.check(data, names)

@@ -1,0 +1,1 @@
+"""Subcommands of `onetime`, one module per area, each with `register(subparsers)`."""
