@@ -190,6 +190,15 @@ class LedgerRepository:
             .where((sums.c.total.is_(None)) | (sums.c.total != 0))
             .order_by(journal.c.id)).scalars())
 
+    def posted_by_account(self, conn: Connection, institution_id: int) -> dict[int, int]:
+        """Each account's sum of postings: what its balance moved by since it was opened
+        (the reconciliation of balances against the journal)."""
+        return {r.account_id: int(r.total) for r in conn.execute(
+            select(postings.c.account_id, func.sum(postings.c.amount).label("total"))
+            .join(journal, journal.c.id == postings.c.journal_id)
+            .where(journal.c.institution_id == institution_id)
+            .group_by(postings.c.account_id))}
+
     def total_balance(self, conn: Connection, institution_id: int) -> int:
         return int(conn.execute(select(func.coalesce(func.sum(accounts.c.balance), 0))
                                 .where(accounts.c.institution_id == institution_id))
