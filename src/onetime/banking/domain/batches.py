@@ -44,6 +44,13 @@ class CreditLine:
     amount: int
 
 
+def _digits(value: object) -> object:
+    """A parser may hand amounts over as ints already; a form, as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 def checked(records: Iterable[CreditRecord]) -> list[CreditLine]:
     """Raises InvalidBatchLine (1-based line number and the cause's code) or EmptyBatch."""
     lines: list[CreditLine] = []
@@ -56,7 +63,7 @@ def checked(records: Iterable[CreditRecord]) -> list[CreditLine]:
                 rules.account_type(record.account_type),
                 rules.account_number(record.account_number),
                 rules.holder_name(record.holder_name),
-                rules.amount(record.amount, limit=LINE_LIMIT)))
+                rules.amount(_digits(record.amount), limit=LINE_LIMIT)))
         except InvalidInput as exc:
             raise InvalidBatchLine(number, exc) from exc
     if not lines:
