@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from onetime.banking.domain.errors import AccountNotFound, InsufficientBalance
 from onetime.banking.domain.fees import FeeBand, FeeScope
@@ -100,18 +100,21 @@ class LedgerRepository:
 
     def find_many(self, conn: Connection, institution_id: int,
                   keys: list[AccountKey]) -> dict[AccountKey, Account]:
-        """The customer accounts among `keys` (a batch's credits), in one query per 500."""
+        """The customer accounts among `keys` (a batch's credits), one query per 1 000
+        numbers: by number alone (one parameter each, where a row-value IN takes four
+        and PostgreSQL's driver spends its time parsing them), then matched in full."""
+        wanted = set(keys)
+        numbers = sorted({number for _b, _br, _t, number in wanted})
         found: dict[AccountKey, Account] = {}
-        wanted = sorted({(b, br, t.value, n) for b, br, t, n in keys})
-        for start in range(0, len(wanted), 500):
-            rows = conn.execute(select(accounts).where(
-                accounts.c.institution_id == institution_id, accounts.c.kind == CUSTOMER,
-                tuple_(accounts.c.bank_code, accounts.c.branch_code, accounts.c.account_type,
-                       accounts.c.account_number).in_(wanted[start:start + 500])))
-            for row in rows:
+        for start in range(0, len(numbers), 1_000):
+            for row in conn.execute(select(accounts).where(
+                    accounts.c.institution_id == institution_id, accounts.c.kind == CUSTOMER,
+                    accounts.c.account_number.in_(numbers[start:start + 1_000]))):
                 account = _account(row)
-                found[(account.bank_code, account.branch_code, account.account_type,
-                       account.account_number)] = account
+                key = (account.bank_code, account.branch_code, account.account_type,
+                       account.account_number)
+                if key in wanted:
+                    found[key] = account
         return found
 
     def clearing(self, conn: Connection, institution_id: int) -> Account | None:
