@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
@@ -91,7 +91,8 @@ def execute(request: Request, who: Customer = Depends(ready),
         return refuse(request, who, "/transfer/confirm", exc)
     remember(request, who, transfer_draft=None, transfer_form=None, transfer_receipt={
         "draft": draft.to_dict(), "transfer_id": receipt.transfer_id,
-        "at": receipt.executed_at.isoformat(), "balance_after": receipt.balance_after})
+        "at": receipt.executed_at.isoformat(), "balance_after": receipt.balance_after,
+        "fee": receipt.fee, "value_date": receipt.value_date.isoformat()})
     return RedirectResponse("/transfer/result", status_code=303)
 
 
@@ -106,4 +107,5 @@ def result(request: Request, who: Customer = Depends(ready)):
                   draft=draft, source=accounts[draft.from_account_id],
                   receipt={"transfer_id": data["transfer_id"],
                            "at": datetime.fromisoformat(data["at"]),
-                           "balance_after": data["balance_after"]})
+                           "balance_after": data["balance_after"], "fee": data["fee"],
+                           "value_date": date.fromisoformat(data["value_date"])})
