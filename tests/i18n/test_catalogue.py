@@ -137,7 +137,7 @@ class TestReferences:
         (`f"error.{code}"`, `'role.' ~ role`); formats are named by the Translator."""
         named = {text for _, text in literals(domain)} | {k for _, k in extracted(domain)}
         named |= {text for pair in template_literals(domain) for text in pair}
-        named |= {"format.datetime", "format.clock_time", "common.yen"}
+        named |= {"format.datetime", "format.date", "format.clock_time", "common.yen"}
         heads = {text for text in named if text.endswith(".")}
         for key in messages("ja", domain):
             assert key in named or any(key.startswith(h) for h in heads), key

@@ -13,12 +13,12 @@ This package imports nothing of ours: it is used by web/, app/ and mail/ alike.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cache
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
@@ -77,6 +77,12 @@ class Translator:
             return "-"
         return format_datetime(value, self.text("format.datetime"),
                                tzinfo=ZoneInfo(self.timezone), locale=self.lang)
+
+    def date(self, value: date | None) -> str:
+        """A calendar date (a value date) as `format.date` writes it ("-" for None)."""
+        if value is None:
+            return "-"
+        return format_date(value, self.text("format.date"), locale=self.lang)
 
     def clock_time(self, value: time) -> str:
         """A wall-clock time of day (20:50) as the manual writes it (20時50分)."""

@@ -1,8 +1,10 @@
-"""振込・振替: step-up, then both balances move in one transaction, never below zero."""
+"""振込・振替: step-up, then one journal entry moves the balances (amount and fee), never
+below zero."""
 
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 
@@ -16,9 +18,13 @@ from onetime.banking.domain.errors import (
     UnknownBranch,
     WrongConfirmationPassword,
 )
+from onetime.banking.domain.ledger import Booking, JournalKind, Posting
 from onetime.banking.domain.transfers import AccountType
 from onetime.banking.storage.ledger import CUSTOMER
 from tests.banking.world import activate, code, suspend, wrong
+
+# The demo table's fees to another bank (banking/domain/fees.py's DEFAULT_FEES).
+OTHER_BANK_SMALL, OTHER_BANK_LARGE = 440, 660
 
 
 def draft(world, user, **overrides):
@@ -45,12 +51,15 @@ class TestTransfer:
         secret = activate(world, world.master, clock)
         d = draft(world, world.master)
         assert (d.destination.bank_name, d.destination.branch_name) == ("みずほ", "東京営業部")
+        assert d.fee == OTHER_BANK_SMALL
         receipt = execute(world, world.master, d, secret, clock)
-        assert receipt.balance_after == 5_000_000 - 12_345
-        assert balances(world, world.master) == [4_987_655, 1_200_000]
+        assert receipt.balance_after == 5_000_000 - 12_345 - OTHER_BANK_SMALL
+        assert balances(world, world.master) == [4_987_655 - OTHER_BANK_SMALL, 1_200_000]
         with world.site.ctx.db.read() as conn:
             clearing = world.site.transfers.ledger.clearing(conn, world.institution.id)
+            income = world.site.transfers.ledger.fee_income(conn, world.institution.id)
         assert clearing.balance == 12_345
+        assert income.balance == OTHER_BANK_SMALL
 
     def test_furikae_between_own_accounts_moves_both(self, world, clock):
         secret = activate(world, world.master, clock)
@@ -98,12 +107,14 @@ class TestTransfer:
         clock.advance(60)
         with pytest.raises(TransferExpired):
             execute(world, world.master, d, secret, clock)
-        assert balances(world, world.master)[0] == 5_000_000 - 12_345
+        assert balances(world, world.master)[0] == 5_000_000 - 12_345 - OTHER_BANK_SMALL
 
     def test_a_short_balance_is_refused_before_any_code_is_used(self, world, clock):
         secret = activate(world, world.master, clock)
         with pytest.raises(InsufficientBalance):
             draft(world, world.master, amount="5000001")
+        with pytest.raises(InsufficientBalance):  # the amount is covered, with the fee not
+            draft(world, world.master, amount=str(5_000_000 - OTHER_BANK_LARGE + 1))
         pending = draft(world, world.master, amount="1000000")  # prepared while covered
         execute(world, world.master, draft(world, world.master, amount="4500000"), secret, clock)
         clock.advance(60)
@@ -112,7 +123,9 @@ class TestTransfer:
         token = world.site.tokens.get_token(world.institution, world.master.user_id)
         assert token.attempts_left == 10  # nothing counted...
         execute(world, world.master, draft(world, world.master, amount="1000"), secret, clock)
-        assert balances(world, world.master)[0] == 499_000  # ...and this step's code unused
+        # ...and this step's code unused
+        assert balances(world, world.master)[0] == \
+            499_000 - OTHER_BANK_LARGE - OTHER_BANK_SMALL
 
     def test_password_only_when_the_policy_leaves_transfers_out(self, world, clock):
         world.services.institutions.configure(world.institution.service_id,
@@ -150,12 +163,18 @@ def test_concurrent_debits_never_go_below_zero(world):
     results: list[bool] = []
     barrier = threading.Barrier(10)
 
-    def move():
+    def move(n: int):
         barrier.wait()
-        with ctx.db.write() as conn:
-            results.append(ledger.move(conn, source, target, 300))
+        booking = Booking(JournalKind.TRANSFER, f"race-{n}", date(2026, 11, 26), "test",
+                          (Posting(source, -300), Posting(target, 300)))
+        try:
+            with ctx.db.write() as conn:
+                ledger.book(conn, world.institution.id, booking, ctx.clock.now())
+            results.append(True)
+        except InsufficientBalance:
+            results.append(False)
 
-    threads = [threading.Thread(target=move) for _ in range(10)]
+    threads = [threading.Thread(target=move, args=(n,)) for n in range(10)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -163,4 +182,8 @@ def test_concurrent_debits_never_go_below_zero(world):
     with ctx.db.read() as conn:
         assert ledger.account(conn, source).balance == 100
         assert ledger.account(conn, target).balance == 900
+        assert ledger.unbalanced_journals(conn) == []
+        # The refused ones left no journal row behind: all or nothing.
+        assert [ledger.journal_id(conn, world.institution.id, f"race-{n}") is not None
+                for n in range(10)].count(True) == 3
     assert sorted(results) == [False] * 7 + [True] * 3

@@ -10,15 +10,19 @@ from onetime.banking.storage.schema import (
     banks,
     branch_staff,
     contracts,
+    journal,
     metadata,
+    postings,
     site_users,
     throttle,
+    transfer_fees,
     transfers,
     web_sessions,
 )
 from onetime.storage.database import Database
 
-SITE_TABLES = {t.name for t in (accounts, banks, branch_staff, contracts, site_users, throttle,
+SITE_TABLES = {t.name for t in (accounts, banks, branch_staff, contracts, journal, postings,
+                                site_users, throttle, transfer_fees,
                                 transfers, web_sessions)}
 
 

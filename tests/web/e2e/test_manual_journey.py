@@ -105,15 +105,16 @@ def test_the_manuals_journey(served, new_page, shoot):
     heading(master, "振込内容確認")
     expect(master.locator("#transfer")).to_contain_text("みずほ")
     expect(master.locator("#transfer")).to_contain_text("東京営業部")
+    expect(master.locator("#fee")).to_have_text("440円")  # another bank, under 30 000 yen
     served.advance(60)  # the next code: the confirmation's step is used up
     master.get_by_label("確認用パスワード").fill(MASTER[2])
     master.get_by_label("ワンタイムパスワード").fill(served.code(token))
     shoot(master, "05-transfer-step-up")
     master.get_by_role("button", name="実行").click()
     heading(master, "振込結果")
-    expect(master.locator("#balance-after")).to_have_text("4,987,655円")
+    expect(master.locator("#balance-after")).to_have_text("4,987,215円")  # amount and fee
     master.get_by_role("link", name="トップページ").first.click()
-    expect(master.locator("#accounts")).to_contain_text("4,987,655円")
+    expect(master.locator("#accounts")).to_contain_text("4,987,215円")
 
     # 6. Ten wrong codes on the step-up: the master user is suspended.
     master.get_by_role("link", name="振込・振替").click()

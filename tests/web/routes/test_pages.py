@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime
 
 from onetime.banking.domain import errors as site_errors
 from onetime.crypto import TEST_KDF
@@ -275,18 +276,50 @@ class TestTransferScreens:
         assert "三井住友" in confirm
         assert "確認用パスワード" in confirm
         assert "ワンタイムパスワード" in confirm
+        # Another bank, 30 000 yen and over: the demo table's 660 yen; 10:00 on a Thursday.
+        assert "振込手数料</dt><dd id=\"fee\">660円" in confirm
+        assert "<dd id=\"debit-total\">30,660円" in confirm
+        assert "振込指定日</dt><dd id=\"value-date\">2026年11月26日（木）" in confirm
         request_id = confirm.split('name="request_id" value="')[1].split('"')[0]
         response = client.post("/transfer/confirm", data={
             "csrf_token": token, "request_id": request_id,
             "confirmation_password": "Master-conf1", "code": code(secret, clock)})
         assert response.headers["location"] == "/transfer/result"
-        assert "4,970,000円" in client.get("/transfer/result").text
+        result = client.get("/transfer/result").text
+        assert "4,969,340円" in result
+        assert "<dd id=\"fee\">660円" in result
+        assert "<dd id=\"value-date\">2026年11月26日（木）" in result
         # Pressing 実行 again does not move the money twice.
         again = client.post("/transfer/confirm", data={
             "csrf_token": token, "request_id": request_id,
             "confirmation_password": "Master-conf1", "code": code(secret, clock)})
         assert again.headers["location"] == "/transfer"
-        assert world.site.transfers.accounts(world.master)[0].balance == 4_970_000
+        assert world.site.transfers.accounts(world.master)[0].balance == 4_969_340
+
+    def test_after_the_cut_off_the_result_shows_the_next_business_day(self, client, world,
+                                                                      clock):
+        """Confirmed at 14:59 on a Friday, executed at 15:00: the result says Monday, in
+        English too."""
+        secret = activate(world, world.master, clock)
+        clock.set(datetime(2026, 11, 27, 5, 59, tzinfo=UTC))  # Friday 14:59 in Tokyo
+        log_in(client, "demo-master")
+        token = page_token(client, "/transfer")
+        client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/transfer"})
+        accounts = world.site.transfers.accounts(world.master)
+        client.post("/transfer", data={
+            "csrf_token": token, "from_account": str(accounts[0].id), "bank_code": "2101",
+            "branch_code": "001", "account_type": "current",
+            "account_number": accounts[1].account_number, "holder_name": "ﾃﾞﾓ",
+            "amount": "1000"})
+        confirm = client.get("/transfer/confirm").text
+        assert "Value date</dt><dd id=\"value-date\">Fri 27 Nov 2026" in confirm
+        assert "Transfer fee</dt><dd id=\"fee\">¥0" in confirm  # the same branch
+        clock.set(datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
+        request_id = confirm.split('name="request_id" value="')[1].split('"')[0]
+        client.post("/transfer/confirm", data={
+            "csrf_token": token, "request_id": request_id,
+            "confirmation_password": "Master-conf1", "code": code(secret, clock)})
+        assert "<dd id=\"value-date\">Mon 30 Nov 2026" in client.get("/transfer/result").text
 
 
 class TestBranchConsole:

@@ -235,3 +235,34 @@ class TransferExpired(OnetimeError):
 class UnknownStaff(OnetimeError):
     code = "unknown_staff"
     title = "Unknown staff account"
+
+
+class UnbalancedJournal(OnetimeError):
+    """A journal entry whose postings do not sum to zero: a defect, never booked."""
+
+    code = "unbalanced_journal"
+    title = "The booking does not balance"
+
+
+class AlreadyBooked(OnetimeError):
+    """This request ID was booked already (a batch sent twice): it is booked once."""
+
+    code = "already_booked"
+    title = "Already booked"
+
+
+class InvalidBatchLine(InvalidInput):
+    """A line of a batch is wrong: the whole batch is refused, nothing is booked."""
+
+    code = "invalid_batch_line"
+    title = "A line of the batch is invalid"
+
+    def __init__(self, line: int, cause: Exception) -> None:
+        super().__init__(f"line {line}: {cause}")
+        self.line = line
+        self.cause_code = getattr(cause, "code", "invalid_input")
+
+
+class EmptyBatch(InvalidInput):
+    code = "empty_batch"
+    title = "The batch has no lines"

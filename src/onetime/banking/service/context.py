@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from onetime.banking.domain.calendar import BankCalendar
 from onetime.banking.otp import OtpService
 from onetime.banking.storage.banks import BankRepository
 from onetime.banking.storage.database import Connection, Database
@@ -30,6 +31,8 @@ class Context:
     keyring: KeyRing
     audit: AuditTrail
     otp: OtpService
+    # Business days and the 15:00 cut-off that date transfers (振込指定日).
+    calendar: BankCalendar = field(default_factory=BankCalendar)
     # The repositories, one each: services take them from here, never build their own.
     people: PeopleRepository = field(default_factory=PeopleRepository)
     sessions: SessionRepository = field(default_factory=SessionRepository)

@@ -1,6 +1,6 @@
 """The demo world of `make run` (and of the browser tests): one contract with a master,
-an admin and a general user, their accounts, the bank's clearing account, one branch
-account. Idempotent: running it again changes nothing.
+an admin and a general user, their accounts, the bank's clearing and fee income accounts
+and its transfer fee table, one branch account. Idempotent: running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onetime.banking.domain.banks import Bank
+from onetime.banking.domain.fees import DEFAULT_FEES
 from onetime.banking.domain.people import Role
 from onetime.banking.domain.transfers import AccountType
 from onetime.banking.service.services import SiteServices
-from onetime.banking.storage.ledger import CLEARING, CUSTOMER
+from onetime.banking.storage.ledger import CLEARING, CUSTOMER, FEE_INCOME
 
 # 茨城県信用組合's zengin code and 本店営業部: the manual's bank.
 BANK_CODE, BRANCH_CODE = "2101", "001"
@@ -64,6 +65,13 @@ def seed_demo(site: SiteServices, institution: Bank, *,
                                kind=CLEARING, bank_code=BANK_CODE, branch_code="999",
                                account_type=AccountType.CURRENT, account_number="9999999",
                                holder_name="シムケカワセ", balance=0, now=now)
+        if ledger.fee_income(conn, institution.id) is None:
+            ledger.add_account(conn, institution_id=institution.id, contract_id=None,
+                               kind=FEE_INCOME, bank_code=BANK_CODE, branch_code="999",
+                               account_type=AccountType.CURRENT, account_number="9999998",
+                               holder_name="フリコミテスウリヨウ", balance=0, now=now)
+        if not ledger.fee_bands(conn, institution.id):
+            ledger.set_fee_bands(conn, institution.id, list(DEFAULT_FEES))
     if staff:
         site.branch.add_staff(institution, staff[0], staff[1], staff[2])
     if otp_enabled:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from onetime.banking.otp import ProfileSource
 from onetime.banking.service.banks import BankService
+from onetime.banking.service.batches import BatchService
 from onetime.banking.service.branch import BranchService
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import LoginService
@@ -29,6 +30,7 @@ class SiteServices:
     stepup: StepUpService
     management: ManagementService
     transfers: TransferService
+    batches: BatchService  # booking 総合振込 and 給与・賞与振込
     branch: BranchService
     sessions: SessionService
     kick: Callable[[], None]
@@ -51,7 +53,7 @@ class SiteServices:
         return cls(
             ctx=ctx, institutions=BankService(ctx, profiles), tokens=tokens, users=users,
             stepup=stepup, management=ManagementService(users, tokens, stepup, sessions),
-            transfers=TransferService(ctx, stepup),
+            transfers=TransferService(ctx, stepup), batches=BatchService(ctx),
             branch=BranchService(ctx, users, tokens, hasher, login, kick, sessions),
             sessions=sessions, kick=kick)
 

@@ -1,30 +1,35 @@
-"""振込・振替（都度指定方式）: input, confirmation, step-up, then the balances move at once.
+"""振込・振替（都度指定方式）: input, confirmation, step-up, then one journal entry.
 
-The draft (what the confirmation screen shows) carries a request ID; the transfer
-row is unique on it, so pressing 実行 twice moves the money once.
+The draft (what the confirmation screen shows) carries a request ID, the fee and the
+value date (振込指定日); the journal and the transfer row are unique on the request ID, so
+pressing 実行 twice moves the money once. The entry debits the amount and the fee, credits
+the payee's account when it is ours (else the clearing account) and the fee income.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from onetime.banking.domain import fees as pricing
 from onetime.banking.domain import transfers as rules
 from onetime.banking.domain.banks import Bank
+from onetime.banking.domain.calendar import value_date
 from onetime.banking.domain.errors import (
     AccountNotFound,
     InsufficientBalance,
     SameAccount,
     TransferExpired,
 )
+from onetime.banking.domain.ledger import Booking, JournalKind, Posting
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.domain.transfers import AccountType, Destination
 from onetime.banking.service import zengin as banks
 from onetime.banking.service.context import Context
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.database import DuplicateKey
+from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
 from onetime.domain.values import Operation
 
@@ -35,10 +40,13 @@ class TransferDraft:
     from_account_id: int
     destination: Destination
     amount: int
+    fee: int
+    value_date: date  # as of the confirmation screen; execution dates it again
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["destination"]["account_type"] = self.destination.account_type.value
+        data["value_date"] = self.value_date.isoformat()
         return data
 
     @classmethod
@@ -46,7 +54,8 @@ class TransferDraft:
         dest = dict(data["destination"])
         dest["account_type"] = AccountType(dest["account_type"])
         return cls(request_id=data["request_id"], from_account_id=int(data["from_account_id"]),
-                   destination=Destination(**dest), amount=int(data["amount"]))
+                   destination=Destination(**dest), amount=int(data["amount"]),
+                   fee=int(data["fee"]), value_date=date.fromisoformat(data["value_date"]))
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,8 @@ class TransferReceipt:
     draft: TransferDraft
     executed_at: datetime
     balance_after: int
+    fee: int
+    value_date: date
 
 
 class TransferService:
@@ -88,12 +99,14 @@ class TransferService:
         if (source.bank_code, source.branch_code, source.account_type,
                 source.account_number) == (bank, branch, kind, number):
             raise SameAccount("source and destination are the same account")
-        if source.balance < yen:
+        with self.ctx.db.read() as conn:
+            fee = self._fee(conn, institution, source, bank, branch, yen)
+        if source.balance < yen + fee:
             raise InsufficientBalance("the balance is short")
         return TransferDraft(
             request_id=secrets.token_urlsafe(16), from_account_id=source.id,
             destination=Destination(bank, bank_name, branch, branch_name, kind, number, name),
-            amount=yen)
+            amount=yen, fee=fee, value_date=value_date(self.ctx.clock.now(), self.ctx.calendar))
 
     def execute(self, institution: Bank, user: SiteUser, contract: Contract,
                 draft: TransferDraft, confirmation_password: str, code: str | None, *,
@@ -104,7 +117,7 @@ class TransferService:
         TransferExpired (this draft already executed), the step-up's errors.
         """
         source = self._own_account(user, draft.from_account_id)
-        if source.balance < draft.amount:
+        if source.balance < draft.amount + draft.fee:
             raise InsufficientBalance("the balance is short")
         with self.ctx.db.read() as conn:
             if self.ledger.transfer_by_request(conn, institution.id, draft.request_id):
@@ -113,6 +126,7 @@ class TransferService:
                           confirmation_password, code, source_ip=source_ip)
         dest = draft.destination
         now = self.ctx.clock.now()
+        dated = value_date(now, self.ctx.calendar)
         try:
             with self.ctx.db.write() as conn:
                 target = (self.ledger.find(conn, institution.id, dest.bank_code,
@@ -123,27 +137,53 @@ class TransferService:
                     raise AccountNotFound("no account to credit")
                 if target.id == source.id:
                     raise SameAccount("source and destination are the same account")
-                if not self.ledger.move(conn, source.id, target.id, draft.amount):
-                    raise InsufficientBalance("the balance is short")
+                fee = self._fee(conn, institution, source, dest.bank_code, dest.branch_code,
+                                draft.amount)
+                journal_id = self.ledger.book(conn, institution.id, Booking(
+                    JournalKind.TRANSFER, draft.request_id, dated, user.actor,
+                    self._postings(conn, institution, source, target, draft.amount, fee)),
+                    now)
                 transfer_id = self.ledger.add_transfer(
                     conn, institution_id=institution.id, contract_id=contract.id,
                     site_user_id=user.id, request_id=draft.request_id,
                     from_account_id=source.id, to_account_id=target.id,
                     bank_code=dest.bank_code, branch_code=dest.branch_code,
                     account_type=dest.account_type, account_number=dest.account_number,
-                    holder_name=dest.holder_name, amount=draft.amount, now=now)
+                    holder_name=dest.holder_name, amount=draft.amount, fee=fee,
+                    value_date=dated, journal_id=journal_id, now=now)
                 self.ctx.audit.append(
                     conn, at=now, institution_id=institution.id, event="transfer_executed",
                     user_id=user.user_id, actor=user.actor, operation=Operation.TRANSFER.value,
                     result="accepted", source_ip=source_ip,
-                    detail={"transfer_id": transfer_id, "amount": draft.amount,
+                    detail={"transfer_id": transfer_id, "amount": draft.amount, "fee": fee,
+                            "value_date": dated.isoformat(),
                             "from": f"{source.branch_code}-{source.account_number}",
                             "to": f"{dest.bank_code}-{dest.branch_code}-"
                                   f"{dest.account_number}"})
                 after = self.ledger.account(conn, source.id)
         except DuplicateKey:
             raise TransferExpired("this transfer was already executed") from None
-        return TransferReceipt(transfer_id, draft, now, after.balance if after else 0)
+        return TransferReceipt(transfer_id, draft, now, after.balance if after else 0,
+                               fee, dated)
+
+    def fees(self, conn: Connection, institution: Bank) -> pricing.FeeTable:
+        return pricing.FeeTable(self.ledger.fee_bands(conn, institution.id))
+
+    def _fee(self, conn: Connection, institution: Bank, source: Account, bank: str,
+             branch: str, amount: int) -> int:
+        where = pricing.scope(source.bank_code, source.branch_code, bank, branch)
+        return self.fees(conn, institution).fee(where, amount)
+
+    def _postings(self, conn: Connection, institution: Bank, source: Account,
+                  target: Account, amount: int, fee: int) -> tuple[Posting, ...]:
+        """The debit of amount and fee, the payee's (or clearing's) credit, the fee's."""
+        postings = [Posting(source.id, -(amount + fee)), Posting(target.id, amount)]
+        if fee:
+            income = self.ledger.fee_income(conn, institution.id)
+            if income is None:
+                raise AccountNotFound("the bank has no fee income account")
+            postings.append(Posting(income.id, fee))
+        return tuple(postings)
 
     def _own_account(self, user: SiteUser, account_id: object) -> Account:
         try:

@@ -1,5 +1,6 @@
 """The banking site's tables: the banks it serves, contracts and their users, branch staff,
-sessions, throttling, and the account ledger of 振込・振替.
+sessions, throttling, and the account ledger: accounts, the double-entry journal and its
+postings, the transfer fee table, and the transfers of 振込・振替.
 
 Their own `metadata` and Alembic history (banking/storage/migrations, version table
 `alembic_version_banking`): the site's database may be the OTP service's or another one.
@@ -12,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -121,9 +123,10 @@ accounts = Table(
     metadata,
     Column("id", BigId, primary_key=True),
     Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
-    # Null for the bank's own clearing account (transfers to other banks credit it).
+    # Null for the bank's own accounts: clearing (transfers to other banks credit it) and
+    # fee income (the transfer fees).
     Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=True),
-    Column("kind", String(16), nullable=False),  # "customer" or "clearing"
+    Column("kind", String(16), nullable=False),  # "customer", "clearing" or "fee_income"
     Column("bank_code", String(4), nullable=False),
     Column("branch_code", String(3), nullable=False),
     Column("account_type", String(16), nullable=False),
@@ -155,6 +158,48 @@ transfers = Table(
     Column("holder_name", String(100), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("executed_at", UTCDateTime, nullable=False),
+    # The journal entry that moved the money, its fee and 振込指定日 (null: before the journal).
+    Column("journal_id", BigInteger, ForeignKey("journal.id"), nullable=True),
+    Column("fee", BigInteger, nullable=False, server_default=text("0")),
+    Column("value_date", Date, nullable=True),
     UniqueConstraint("institution_id", "request_id"),
     Index("ix_transfers_contract_id_id", "contract_id", "id"),
+)
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # banking/domain/ledger.py's JournalKind
+    # Unique per institution: a booking sent twice is booked once.
+    Column("request_id", String(64), nullable=False),
+    Column("value_date", Date, nullable=False),
+    Column("booked_at", UTCDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    UniqueConstraint("institution_id", "request_id"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("journal_id", BigInteger, ForeignKey("journal.id"), nullable=False),
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False),
+    # Signed yen: negative debits the account, positive credits it; an entry sums to zero.
+    Column("amount", BigInteger, nullable=False),
+    CheckConstraint("amount <> 0", name="ck_postings_amount_not_zero"),
+    Index("ix_postings_journal_id", "journal_id"),
+    Index("ix_postings_account_id", "account_id"),
+)
+
+transfer_fees = Table(
+    "transfer_fees",
+    metadata,
+    Column("institution_id", Integer, ForeignKey("banks.id"), primary_key=True),
+    Column("scope", String(16), primary_key=True),  # banking/domain/fees.py's FeeScope
+    # The band holds amounts from this one up to the next band's start.
+    Column("from_amount", BigInteger, primary_key=True),
+    Column("fee", BigInteger, nullable=False),
+    CheckConstraint("fee >= 0", name="ck_transfer_fees_fee_not_negative"),
 )

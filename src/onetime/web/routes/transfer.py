@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
@@ -56,7 +56,11 @@ def _draft(who: Customer) -> TransferDraft:
     data = who.session.data.get("transfer_draft")
     if not data:
         raise http.Redirect("/transfer")
-    return TransferDraft.from_dict(data)
+    try:
+        return TransferDraft.from_dict(data)
+    except (KeyError, TypeError, ValueError):
+        # A draft kept by an older version (no fee, no value date): start again.
+        raise http.Redirect("/transfer") from None
 
 
 @router.get("/confirm")
@@ -91,7 +95,8 @@ def execute(request: Request, who: Customer = Depends(ready),
         return refuse(request, who, "/transfer/confirm", exc)
     remember(request, who, transfer_draft=None, transfer_form=None, transfer_receipt={
         "draft": draft.to_dict(), "transfer_id": receipt.transfer_id,
-        "at": receipt.executed_at.isoformat(), "balance_after": receipt.balance_after})
+        "at": receipt.executed_at.isoformat(), "balance_after": receipt.balance_after,
+        "fee": receipt.fee, "value_date": receipt.value_date.isoformat()})
     return RedirectResponse("/transfer/result", status_code=303)
 
 
@@ -100,10 +105,14 @@ def result(request: Request, who: Customer = Depends(ready)):
     data = who.session.data.get("transfer_receipt")
     if not data:
         raise http.Redirect("/transfer")
-    draft = TransferDraft.from_dict(data["draft"])
+    try:
+        draft = TransferDraft.from_dict(data["draft"])
+        receipt = {"transfer_id": data["transfer_id"], "at": datetime.fromisoformat(data["at"]),
+                   "balance_after": data["balance_after"], "fee": data["fee"],
+                   "value_date": date.fromisoformat(data["value_date"])}
+    except (KeyError, TypeError, ValueError):
+        # A receipt kept by an older version (no fee, no value date): nothing to show.
+        raise http.Redirect("/transfer") from None
     accounts = {a.id: a for a in site(request).transfers.accounts(who.standing.user)}
     return render(request, "transfer_result.html", csrf=who.csrf, me=who.standing,
-                  draft=draft, source=accounts[draft.from_account_id],
-                  receipt={"transfer_id": data["transfer_id"],
-                           "at": datetime.fromisoformat(data["at"]),
-                           "balance_after": data["balance_after"]})
+                  draft=draft, source=accounts[draft.from_account_id], receipt=receipt)
