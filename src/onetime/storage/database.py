@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 import zlib
@@ -201,6 +202,7 @@ class Database:
             # own; BEGIN and COMMIT around it cost two SQLAlchemy round trips per
             # verification (issue 15's profile). A read through SQLAlchemy autobegins.
             writing = False
+            driver = conn.connection.driver_connection
 
             def write() -> Connection:
                 nonlocal writing
@@ -209,14 +211,18 @@ class Database:
                         conn.commit()
                     if self._writer:
                         lock.enter_context(self._writer.held())
-                    conn.execution_options(onetime_immediate=True)
-                    conn.begin()
+                    # BEGIN IMMEDIATE and COMMIT on the driver, as the hot statements run:
+                    # SQLAlchemy's begin and commit cost a tenth of a verification. A
+                    # statement through SQLAlchemy joins this transaction (_on_begin).
+                    driver.execute("BEGIN IMMEDIATE")
                     writing = True
                 return conn
 
             yield ReadThenWrite(conn, write, write)
             if conn.in_transaction():
-                conn.commit()
+                conn.commit()  # SQLAlchemy joined the transaction: its COMMIT ends it
+            elif driver.in_transaction:
+                driver.commit()
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[bool]:
@@ -307,10 +313,13 @@ class _KeptConnections:
         try:
             yield conn
         finally:
-            if conn.in_transaction():  # left by an error: end it, as a check-in would
+            # Left by an error: end it, as a check-in would (also a driver-level one).
+            if conn.in_transaction() or (not conn.invalidated
+                                         and conn.connection.driver_connection.in_transaction):
                 try:
                     conn.rollback()
-                except exc.SQLAlchemyError:
+                    conn.connection.driver_connection.rollback()
+                except (exc.SQLAlchemyError, sqlite3.Error):
                     conn.invalidate()  # not reusable: the next use connects afresh
 
     def close(self) -> None:
@@ -413,6 +422,8 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        if conn.connection.driver_connection.in_transaction:
+            return  # read_then_write's write() began it on the driver: join it
         immediate = conn.get_execution_options().get("onetime_immediate", False)
         # On the driver's connection: SQLAlchemy's statement path would add ~40 µs to
         # every transaction (its errors are translated like the driver's, availability.py).
