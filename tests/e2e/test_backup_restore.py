@@ -98,6 +98,7 @@ def backed_up(site, tmp_path):
     backup = tmp_path / "onetime.backup"
     made = run(env, "backup", str(backup))
     assert "key file is not in the backup" in made.stdout
+    assert "backed up: " in made.stderr  # the progress line
     return site, bank.loaded, used, backup
 
 
