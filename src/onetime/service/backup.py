@@ -209,7 +209,7 @@ def read_manifest(ctx: Context, f: BinaryIO) -> Manifest:
 def _extract(f: BinaryIO, manifest: Manifest, work: Path) -> None:
     """Copy each part into `work`, checking its size and SHA-256, and that nothing follows."""
     for part in manifest.parts:
-        if part.name not in (DATABASE, ANCHOR):
+        if part.name not in (DATABASE, ANCHOR) or part.size < 0:
             raise BackupError(f"the backup holds an unknown part {part.name!r}")
         digest, left = hashlib.sha256(), part.size
         with (work / part.name).open("wb") as out:

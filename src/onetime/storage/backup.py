@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Connection, inspect, make_url
 from sqlalchemy.exc import DatabaseError
 
+from onetime.files import create_private
 from onetime.storage import migrate
 from onetime.storage.database import Database
 
@@ -200,6 +201,7 @@ def restore_sqlite(db: Database, copy: Path, progress: Progress = _no_progress) 
 
         # Into the live file through SQLite itself (not a file copy): its WAL stays
         # consistent, and the destination changes in one transaction or not at all.
+        create_private(path)  # a file set aside leaves the path free: made 0600 again
         target = sqlite3.connect(path, timeout=30)
         try:
             source.backup(target, pages=PAGES_PER_STEP, progress=step, sleep=0)
