@@ -8,10 +8,6 @@ import time
 from pathlib import Path
 
 from onetime.config import Config
-from onetime.crypto import KeyFileMissing
-from onetime.service.backup import KEY_FILE_NOTE, BackupError, create_backup, restore_backup
-from onetime.service.context import Context
-from onetime.service.services import build_context
 
 # A progress line at most this often (a small database gets only the last one).
 PROGRESS_EVERY = 0.5
@@ -39,7 +35,10 @@ class _ProgressLine:
             print(file=sys.stderr)
 
 
-def _context(config: Config) -> Context:
+def _context(config: Config):
+    # Imported here: every other `onetime` command starts without the backup's modules.
+    from onetime.crypto import KeyFileMissing
+    from onetime.service.services import build_context
     try:
         return build_context(config)
     except KeyFileMissing:
@@ -48,6 +47,7 @@ def _context(config: Config) -> Context:
 
 
 def cmd_backup(args, config: Config) -> int:
+    from onetime.service.backup import KEY_FILE_NOTE, BackupError, create_backup
     ctx = _context(config)
     line = _ProgressLine("backed up")
     try:
@@ -66,6 +66,7 @@ def cmd_backup(args, config: Config) -> int:
 
 
 def cmd_restore(args, config: Config) -> int:
+    from onetime.service.backup import BackupError, restore_backup
     ctx = _context(config)
     line = _ProgressLine("restored")
     try:
