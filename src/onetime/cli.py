@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from onetime.commands import backup as backup_commands
 from onetime.commands import zengin as zengin_commands
 from onetime.config import Config
 from onetime.domain.errors import OnetimeError
@@ -314,6 +315,7 @@ def parser() -> argparse.ArgumentParser:
                       help="argon2id cost; test is the minimum (tests only)")
     demo.set_defaults(func=cmd_demo)
     zengin_commands.register(sub)
+    backup_commands.register(sub)
     return p
 
 

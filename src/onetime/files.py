@@ -31,9 +31,14 @@ def create_private(path: Path) -> None:
 
     For files another library creates with the umask's mode (SQLite's database, whose
     -wal and -shm files then take its mode): made here first, no one else ever sees them.
+    An existing file is never opened: closing a descriptor of it would drop every POSIX
+    lock this process holds on it, SQLite's too (another process could then delete the
+    WAL from under this one's open connections).
     """
     ensure_private_dir(path.parent)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE))
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                         PRIVATE_FILE))
 
 
 def atomic_write(path: Path, data: bytes, *, overwrite: bool = True) -> None:

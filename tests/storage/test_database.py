@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from onetime.storage import migrate
 from onetime.storage.database import Database
 from onetime.storage.schema import audit_log
 
@@ -146,3 +150,32 @@ class TestCallFromTheEventLoop:
             assert db._loop_engine is None
         finally:
             db.dispose()
+
+
+class TestSecondHandleInOneProcess:
+    def test_a_second_database_handle_keeps_the_first_ones_locks(self, tmp_path):
+        """Opening the same SQLite file again in this process leaves its open connections'
+        locks in place, so another process never removes the WAL from under them.
+
+        Closing any descriptor of a file drops all of the process's POSIX locks on it, the
+        ones SQLite's open connections hold too. With them gone, another process's last
+        close took itself for the only user, checkpointed and deleted the -wal and -shm
+        files while this process still had them open (a test then failed with "disk I/O
+        error" once `onetime restore` had run beside its open database).
+        """
+        path = tmp_path / "onetime.db"
+        first = Database(f"sqlite:///{path}")
+        migrate.upgrade(first)
+        with first.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM audit_log").scalar()
+            conn.commit()
+            second = Database(f"sqlite:///{path}")
+            other = subprocess.run(
+                [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+                 " c.execute('SELECT count(*) FROM audit_log').fetchone(); c.close()",
+                 str(path)], capture_output=True, text=True, timeout=30)
+            assert other.returncode == 0, other.stderr
+            assert Path(f"{path}-wal").exists()
+            assert Path(f"{path}-shm").exists()
+        second.dispose()
+        first.dispose()

@@ -1,1 +1,1 @@
-"""Subcommands of `onetime`, one module per area, each with `register(subparsers)`."""
+"""The operator command's groups, each a module with `register(subparsers)` (see cli.py)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
+from sqlalchemy import column, inspect, select, table
 
 from onetime.storage.database import Database
 
@@ -64,3 +64,28 @@ def revision(db: Database, message: str, *, part: str = "otp") -> None:
     """Autogenerate a migration from the difference between a schema module and `db`."""
     with db.engine.begin() as conn:
         command.revision(_config(conn, PARTS[part]), message=message, autogenerate=True)
+
+
+def revisions(conn) -> dict[str, str | None]:
+    """Each history's revision in the database on `conn` (None: never migrated)."""
+    tables = inspect(conn)
+    out: dict[str, str | None] = {}
+    for part, history in PARTS.items():
+        if not tables.has_table(history.version_table):
+            out[part] = None
+            continue
+        rows = conn.execute(select(column("version_num"))
+                            .select_from(table(history.version_table))).all()
+        out[part] = rows[0][0] if rows else None
+    return out
+
+
+def known(part: str, revision_id: str) -> bool:
+    """Whether this onetime's `part` history has `revision_id` (else a newer one made it)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    script = ScriptDirectory.from_config(_config(None, PARTS[part]))
+    try:
+        return script.get_revision(revision_id) is not None
+    except CommandError:
+        return False
