@@ -8,6 +8,7 @@ import threading
 
 from onetime.domain.errors import ServiceUnavailable
 from onetime.mail import Mailer, MailError, OutgoingMail
+from onetime.observe import metrics
 from onetime.service.context import Context
 from onetime.service.pruning import MAX_MAIL_ATTEMPTS, PruneSchedule
 
@@ -35,9 +36,11 @@ def deliver_pending(ctx: Context, mailer: Mailer, limit: int = 100) -> int:
                         type(exc).__name__)
             with ctx.db.write() as conn:
                 ctx.outbox.record_error(conn, m.id, str(exc))
+            metrics.mail(sent=False)
             continue
         with ctx.db.write() as conn:
             ctx.outbox.mark_sent(conn, m.id, ctx.clock.now())
+        metrics.mail(sent=True)
         sent += 1
     return sent
 
