@@ -11,9 +11,8 @@ does not depend on the site's code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 from functools import cache
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
