@@ -158,6 +158,7 @@ def cmd_serve(args, config: Config) -> int:
     from onetime.observe import logs
     dev = _dev_settings(args)
     logs.configure(args.log_format, args.log_level)  # the sealer supervisor's lines too
+    os.environ[logs.FORMAT_ENV] = args.log_format  # and the sealer process's
     metrics_dir = _fresh_metrics_dir(config)
     ctx = build_context(config, create_keys=True)
     _require_private_key_file(config)
@@ -182,7 +183,8 @@ def cmd_serve(args, config: Config) -> int:
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=False,
                     loop=args.loop, http=head_limited(args.http), access_log=False,
-                    log_config=config_of_logs)
+                    log_config=config_of_logs,
+                    timeout_worker_healthcheck=args.worker_healthcheck_timeout)
     finally:
         if supervisor is not None:
             supervisor.stop()
@@ -323,6 +325,12 @@ def parser() -> argparse.ArgumentParser:
                        help="log one line per request (the default)")
     serve.add_argument("--log-format", choices=("json", "text"), default="json",
                        help="log lines as JSON objects (default) or as text")
+    # A spawned worker answers the supervisor's pings only once it has imported
+    # everything; on a machine under load that took longer than uvicorn's 5 s, and each
+    # worker was killed and spawned again, never serving.
+    serve.add_argument("--worker-healthcheck-timeout", type=float, default=5.0,
+                       metavar="SECONDS",
+                       help="kill a worker that does not answer within this (default 5)")
     serve.add_argument("--no-sealer-process", dest="sealer_process", action="store_false",
                        help="do not start the dedicated audit sealer process (every "
                             "ONETIME_SEALER_INTERVAL s); the workers' sealer threads "

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import orjson
 
 FORMATS = ("json", "text")
+# How `onetime serve` tells the processes it starts (the sealer's) its --log-format.
+FORMAT_ENV = "ONETIME_LOG_FORMAT"
 TEXT_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 # Set on a record by `logger.info(..., extra={FIELDS: {...}})`: its own JSON fields.
 FIELDS = "onetime_fields"
