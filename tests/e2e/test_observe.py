@@ -31,7 +31,7 @@ MAX_FAILURES = 3
 ACTIVATION_PASSWORD = "58203917"
 LOGIN_ID, LOGIN_PASSWORD, CONFIRMATION_PASSWORD = "obs-master", "Kansoku-7Qz", "Kakunin-9Xw"
 STAFF_ID, STAFF_PASSWORD = "branch77", "Madoguchi-3Kd"
-WRONG_API_KEY = "not-the-key-Zx81"  # noqa: S105 - a wrong key the run sends
+WRONG_API_KEY = "not-the-key-Zx81"
 
 
 class Run:
