@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -173,6 +174,9 @@ def cmd_serve(args, config: Config) -> int:
     # load); in a process of its own it does not. The workers' sealer threads stay as
     # the fallback while it is down; a supervisor thread here starts it again if it ends.
     supervisor = _supervise_sealer(config, args.log_level) if args.sealer_process else None
+    # uvicorn raises the SIGTERM it stopped on again once it has shut down: with the default
+    # action this process would end there, before the clean-up below.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     try:
         # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app
         # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).

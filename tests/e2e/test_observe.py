@@ -198,3 +198,34 @@ def assert_log(log: str, run: Run, loaded) -> None:
     assert all(count == 1 for count in by_id.values())  # generated IDs are unique too
     leaked = sorted(secret for secret in run.secrets if secret in log)
     assert leaked == [], f"secrets in the server's log: {leaked}"
+
+
+def test_one_worker_text_logs_and_a_private_metrics_directory_removed_at_stop(site,
+                                                                               tmp_path):
+    """`--workers 1` serves in the process that chose the directory; text lines."""
+    loaded = load_active_tokens(site.ctx, site.institution, 1)
+    with servers.serve(site.env, tmp_path, extra_args=("--access-log", "--log-format", "text",
+                                                       "--worker-healthcheck-timeout", "60"),
+                       timeout=90) as [server]:
+        (directory,) = site.dir.glob("metrics-*")
+        assert directory.stat().st_mode & 0o777 == 0o700
+        answer = httpx.post(f"{server.url}/api/v1/services/{site.institution.service_id}"
+                            f"/users/{loaded.user_id(0)}/verifications",
+                            headers={"Authorization": f"Bearer {site.api_key}",
+                                     "X-Request-ID": "bad id \"forged\""},
+                            json={"code": loaded.code(0, int(time.time()) // 60),
+                                  "operation": "approval"}, timeout=10)
+        assert answer.json()["result"] == "accepted"
+        rid = answer.headers["x-request-id"]
+        assert len(rid) == 32
+        assert "forged" not in rid
+        samples = scrape(server)
+        server.stop()
+        log = server.log_text()
+    assert verifications(samples, "approval", "accepted") == 1
+    assert total(samples, "onetime_verification_seconds_count") == 1
+    assert not directory.exists()
+    line = next(line for line in log.splitlines() if f"request_id={rid}" in line)
+    assert " INFO onetime.access: POST " in line
+    assert "status=200" in line
+    assert "forged" not in log

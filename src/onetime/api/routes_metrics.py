@@ -22,7 +22,7 @@ def scrape(request: Request) -> Response:
     sampler = request.app.state.pool_sampler
     if sampler is not None:
         sampler.sample()  # this worker's pool as of now
-    body = metrics.exposition([metrics.Gauge(
+    body = metrics.exposition([metrics.ScrapeGauge(
         "onetime_audit_unsealed_entries",
         "Audit entries committed but not yet sealed (the sealer's lag)",
         lambda: unsealed_entries(ctx))])

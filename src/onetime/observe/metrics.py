@@ -31,6 +31,7 @@ _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*?_(\d+)\.db")
 
 @dataclass(frozen=True)
 class _Instruments:
+    # prometheus-client's types: it is imported late (see above), so named loosely here.
     registry: object
     verifications: object
     latency: object
@@ -117,7 +118,7 @@ def pool_use(size: int, in_use: int) -> None:
 # -- the scrape -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Gauge:
+class ScrapeGauge:
     """A value only known at scrape time (the unsealed audit entries, from the database)."""
 
     name: str
@@ -125,7 +126,7 @@ class Gauge:
     read: Callable[[], float | None]  # None: unknown now, left out of this scrape
 
 
-def exposition(scrape_time: Iterable[Gauge] = ()) -> bytes:
+def exposition(scrape_time: Iterable[ScrapeGauge] = ()) -> bytes:
     """The text format of every process's metrics, and the scrape-time gauges."""
     from prometheus_client import CollectorRegistry, generate_latest
 
@@ -152,7 +153,7 @@ class _Collected:
 
 
 class _ScrapeTime:
-    def __init__(self, gauges: tuple[Gauge, ...]) -> None:
+    def __init__(self, gauges: tuple[ScrapeGauge, ...]) -> None:
         self.gauges = gauges
 
     def collect(self):
