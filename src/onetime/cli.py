@@ -160,7 +160,6 @@ def cmd_serve(args, config: Config) -> int:
     dev = _dev_settings(args)
     logs.configure(args.log_format, args.log_level)  # the sealer supervisor's lines too
     os.environ[logs.FORMAT_ENV] = args.log_format  # and the sealer process's
-    metrics_dir = _fresh_metrics_dir(config)
     ctx = build_context(config, create_keys=True)
     _require_private_key_file(config)
     migrate.upgrade(ctx.db)
@@ -177,13 +176,14 @@ def cmd_serve(args, config: Config) -> int:
     # uvicorn raises the SIGTERM it stopped on again once it has shut down: with the default
     # action this process would end there, before the clean-up below.
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    metrics_dir = _fresh_metrics_dir(config)
     try:
-        # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app
-        # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).
         # Our access log (api/access.py: request IDs, one format) replaces uvicorn's.
         config_of_logs = logs.uvicorn_config(args.log_format, args.log_level)
         if not args.access_log:
             config_of_logs["loggers"]["onetime.access"]["level"] = "WARNING"
+        # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app
+        # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=False,
                     loop=args.loop, http=head_limited(args.http), access_log=False,
