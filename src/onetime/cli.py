@@ -6,7 +6,10 @@ import argparse
 import dataclasses
 import logging
 import os
+import shutil
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from onetime.commands import backup as backup_commands
@@ -155,7 +158,10 @@ def cmd_serve(args, config: Config) -> int:
     import uvicorn
 
     from onetime.api.protocols import head_limited
+    from onetime.observe import logs
     dev = _dev_settings(args)
+    logs.configure(args.log_format, args.log_level)  # the sealer supervisor's lines too
+    os.environ[logs.FORMAT_ENV] = args.log_format  # and the sealer process's
     ctx = build_context(config, create_keys=True)
     _require_private_key_file(config)
     migrate.upgrade(ctx.db)
@@ -169,16 +175,41 @@ def cmd_serve(args, config: Config) -> int:
     # load); in a process of its own it does not. The workers' sealer threads stay as
     # the fallback while it is down; a supervisor thread here starts it again if it ends.
     supervisor = _supervise_sealer(config, args.log_level) if args.sealer_process else None
+    # uvicorn raises the SIGTERM it stopped on again once it has shut down: with the default
+    # action this process would end there, before the clean-up below.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    metrics_dir = _fresh_metrics_dir(config)
     try:
+        # Our access log (api/access.py: request IDs, one format) replaces uvicorn's.
+        config_of_logs = logs.uvicorn_config(args.log_format, args.log_level)
+        if not args.access_log:
+            config_of_logs["loggers"]["onetime.access"]["level"] = "WARNING"
         # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; the app
         # trusts only ONETIME_TRUSTED_PROXIES (api/forwarded.py).
         uvicorn.run(factory, factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, proxy_headers=False,
-                    loop=args.loop, http=head_limited(args.http), access_log=args.access_log)
+                    loop=args.loop, http=head_limited(args.http), access_log=False,
+                    log_config=config_of_logs,
+                    timeout_worker_healthcheck=args.worker_healthcheck_timeout)
     finally:
         if supervisor is not None:
             supervisor.stop()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _fresh_metrics_dir(config: Config) -> Path:
+    """A new private directory (0700) for this start's metrics, named to the workers.
+
+    prometheus-client's multiprocess mode: each worker writes its counts to files there
+    and a scrape sums them. Fresh per start, so a restart counts from zero like a single
+    process would, and never sums in the files of another server's workers.
+    """
+    from onetime.observe.metrics import MULTIPROC_ENV
+    config.var.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix="metrics-", dir=config.var))
+    os.environ[MULTIPROC_ENV] = str(directory)  # before any worker imports the client
+    return directory
 
 
 def _dev_settings(args):
@@ -296,6 +327,16 @@ def parser() -> argparse.ArgumentParser:
                        choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-access-log", dest="access_log", action="store_false",
                        help="skip the per-request access log (it costs every request)")
+    serve.add_argument("--access-log", dest="access_log", action="store_true",
+                       help="log one line per request (the default)")
+    serve.add_argument("--log-format", choices=("json", "text"), default="json",
+                       help="log lines as JSON objects (default) or as text")
+    # A spawned worker answers the supervisor's pings only once it has imported
+    # everything; on a machine under load that took longer than uvicorn's 5 s, and each
+    # worker was killed and spawned again, never serving.
+    serve.add_argument("--worker-healthcheck-timeout", type=float, default=5.0,
+                       metavar="SECONDS",
+                       help="kill a worker that does not answer within this (default 5)")
     serve.add_argument("--no-sealer-process", dest="sealer_process", action="store_false",
                        help="do not start the dedicated audit sealer process (every "
                             "ONETIME_SEALER_INTERVAL s); the workers' sealer threads "

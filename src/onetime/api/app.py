@@ -14,15 +14,19 @@ from onetime.api import (
     routes_audit,
     routes_health,
     routes_import,
+    routes_metrics,
     routes_setup,
     routes_tokens,
     schemas,
 )
+from onetime.api.access import AccessLog
 from onetime.api.fastpath import VerificationFastPath
 from onetime.api.forwarded import ClientAddress, Network
 from onetime.api.limits import BodyLimit
 from onetime.api.problems import responses
 from onetime.api.responses import JSONResponse
+from onetime.observe import metrics
+from onetime.service.monitoring import PoolSampler
 from onetime.service.sealing import Heartbeat
 from onetime.service.services import Services
 
@@ -42,13 +46,16 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
     """
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(app: FastAPI):
         if on_start:
             on_start()
+        app.state.pool_sampler = PoolSampler(services.ctx).start()
         yield
+        app.state.pool_sampler.stop()
         if on_stop:
             on_stop()
         await services.ctx.db.dispose_loop_connections()
+        metrics.forget_this_process()
 
     app = FastAPI(title="onetime OTP service", version=__version__,
                   description="One-time passwords for business internet banking (API v1).",
@@ -59,6 +66,7 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
     app.state.services = services
     app.state.kick_outbox = kick_outbox
     app.state.sealer_heartbeat = sealer_heartbeat
+    app.state.pool_sampler = None  # started with the app (lifespan)
     problems.install(app)
     openapi.install(app)
     app.include_router(routes_tokens.router)
@@ -66,6 +74,7 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
     app.include_router(routes_audit.router)
     app.include_router(routes_setup.router)
     app.include_router(routes_health.router)
+    app.include_router(routes_metrics.router)
 
     @app.get("/api/v1/time", response_model=schemas.TimeOut, tags=["setup"],
              responses=responses(), summary="The service's clock, for the app's 時刻確認")
@@ -82,6 +91,8 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
     if fast_path:
         app.add_middleware(VerificationFastPath, services=services)
     app.add_middleware(BodyLimit)  # outside the fast path, so it limits it too
+    # Inside ClientAddress, so the line names the client it found.
+    app.add_middleware(AccessLog)
     # Outermost: the fast path, the routes and a mounted site all see the same client.
     app.add_middleware(ClientAddress, trusted=trusted_proxies)
     return app

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.message
 import re
+import time
 
 import orjson
 
@@ -26,6 +27,7 @@ from onetime.api.auth import authenticate
 from onetime.api.limits import DEFAULT_LIMIT
 from onetime.domain.errors import OnetimeError, ServiceUnavailable
 from onetime.domain.tokens import TokenState
+from onetime.observe import metrics
 from onetime.service.services import Services
 
 PATH = re.compile(r"/api/v1/services/([^/]+)/users/([^/]+)/verifications")
@@ -42,6 +44,7 @@ class VerificationFastPath:
                 not (match := PATH.fullmatch(scope["path"])):
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         messages, body = [], b""
         while True:
             message = await receive()
@@ -67,6 +70,7 @@ class VerificationFastPath:
         await send({"type": "http.response.start", "status": 200,
                     "headers": [*JSON_HEADERS, (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
+        metrics.verification_latency(time.perf_counter() - started)
         if answer.state == TokenState.SUSPENDED:
             scope["app"].state.kick_outbox()  # Starlette puts the app in every scope
 

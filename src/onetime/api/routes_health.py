@@ -1,5 +1,6 @@
-"""/healthz (the process answers) and /readyz (it can serve): for load balancers and
-orchestrators, outside the versioned API and its OpenAPI document."""
+"""/healthz (the process answers) and /readyz (it can serve: database, schema, key file,
+sealer; `failed` names the checks that fail): for load balancers and orchestrators,
+outside the versioned API and its OpenAPI document."""
 
 from __future__ import annotations
 
@@ -23,5 +24,8 @@ def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     ready = readiness(state.services.ctx, state.sealer_heartbeat)
     return JSONResponse({"status": "ready" if ready.ready else "unavailable",
-                         "checks": {"database": ready.database, "sealer": ready.sealer}},
+                         "checks": {"database": ready.database,
+                                    "migrations": ready.migrations, "keys": ready.keys,
+                                    "sealer": ready.sealer},
+                         "failed": ready.failed},
                         status_code=200 if ready.ready else 503, headers=NO_STORE)

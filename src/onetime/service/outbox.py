@@ -8,6 +8,7 @@ import threading
 
 from onetime.domain.errors import ServiceUnavailable
 from onetime.mail import Mailer, MailError, OutgoingMail
+from onetime.observe import metrics
 from onetime.service.context import Context
 from onetime.service.pruning import MAX_MAIL_ATTEMPTS, PruneSchedule
 
@@ -15,8 +16,22 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = MAX_MAIL_ATTEMPTS
 
 
+# Held for a whole round of sending, by one process of all those sharing the database.
+SENDER_ELECTION = "outbox-sender"
+
+
 def deliver_pending(ctx: Context, mailer: Mailer, limit: int = 100) -> int:
-    """Send up to `limit` unsent mails; returns how many went out."""
+    """Send up to `limit` unsent mails; returns how many went out.
+
+    One process at a time: a claimed mail stays unsent until its SMTP exchange ends, and
+    another worker's round meanwhile would claim it again and send it twice. The others
+    skip their round (0); the next one, or a kick, sends what is left.
+    """
+    with ctx.db.exclusive(SENDER_ELECTION) as elected:
+        return _deliver(ctx, mailer, limit) if elected else 0
+
+
+def _deliver(ctx: Context, mailer: Mailer, limit: int) -> int:
     with ctx.db.read() as conn:
         queued = ctx.outbox.pending(conn, MAX_ATTEMPTS, limit)
     sent = 0
@@ -35,9 +50,11 @@ def deliver_pending(ctx: Context, mailer: Mailer, limit: int = 100) -> int:
                         type(exc).__name__)
             with ctx.db.write() as conn:
                 ctx.outbox.record_error(conn, m.id, str(exc))
+            metrics.mail(sent=False)
             continue
         with ctx.db.write() as conn:
             ctx.outbox.mark_sent(conn, m.id, ctx.clock.now())
+        metrics.mail(sent=True)
         sent += 1
     return sent
 

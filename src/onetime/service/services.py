@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import signal
@@ -14,6 +13,7 @@ from onetime.config import Config
 from onetime.crypto import PRODUCTION_KDF, TEST_KDF, FileKeyProvider, KeyFileMissing, KeyRing
 from onetime.domain.clock import Clock, SystemClock
 from onetime.mail import SmtpMailer
+from onetime.observe import logs
 from onetime.service.context import Context
 from onetime.service.imports import ImportService
 from onetime.service.institutions import InstitutionService
@@ -116,8 +116,8 @@ def run_sealer_process(config: Config, interval: float, parent: int, *,
     # Sealing can wait a few milliseconds; requests should not wait for it. Measured on
     # PostgreSQL under load: p99 17-20 ms niced, 17-28 ms not.
     os.nice(SEALER_NICENESS)
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+    # In the server's format (`onetime serve --log-format`, which names it to its children).
+    logs.configure(os.environ.get(logs.FORMAT_ENV, "text"), "warning")
     ctx = build_context(config)
     stop = threading.Event()
     threading.Thread(target=_stop_when_orphaned, args=(stop, parent), daemon=True).start()

@@ -20,6 +20,7 @@ from onetime.domain.errors import (
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenState, secret_aad
 from onetime.domain.values import SERVICE_ID_PATTERN
+from onetime.observe import metrics
 from onetime.service.context import Context
 from onetime.service.institutions import InstitutionService
 from onetime.service.notifications import queue_mail
@@ -172,4 +173,5 @@ class SetupService:
                 }
         if failure is not None:
             raise failure
+        metrics.setup()
         return SetupFinished(keys.server_mac(), seal_payload(keys, payload))

@@ -8,7 +8,7 @@ conditional UPDATEs check again what the read saw (see Database.read_then_write)
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from onetime.crypto import derive_key
@@ -27,6 +27,7 @@ from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenKind, TokenState, secret_aad
 from onetime.domain.values import Operation
 from onetime.domain.verification import Match, Result, match_code
+from onetime.observe import metrics
 from onetime.otp import find_counter
 from onetime.service.context import Context
 from onetime.service.notifications import queue_mail
@@ -156,9 +157,15 @@ class TokenService:
             # Every answer writes from here on. The writes re-check in their WHERE clauses
             # what was read above; on SQLite only they hold the writer lock.
             if match and not match.replay and self._accept(tx, attempt, token, match):
-                return Verification(Result.ACCEPTED, institution.settings.max_failures,
-                                    TokenState.ACTIVE)
-            return self._refuse(tx, attempt, token, state, match)
+                answer = Verification(Result.ACCEPTED, institution.settings.max_failures,
+                                      TokenState.ACTIVE)
+            else:
+                answer = self._refuse(tx, attempt, token, state, match)
+        # Counted once committed: a rolled-back answer was never given.
+        metrics.verification(op.value if op else None, answer.result.value)
+        if attempt.suspends:
+            metrics.suspension()
+        return answer
 
     def _match_or_decoy(self, attempt: _Attempt, token: Token | None, state: TokenState,
                         code: str) -> Match | None:
@@ -243,6 +250,7 @@ class TokenService:
                               detail={"failures": failures})
         queue_mail(self.ctx.outbox, conn, institution, token.email, "token_suspended",
                    now, user_id=attempt.user_id, suspended_at=now)
+        attempt.suspends.append(failures)
 
     def _audit(self, conn: Connection, attempt: _Attempt, result: Result, **detail) -> None:
         self.ctx.audit.append(conn, **attempt.entry(result, **detail))
@@ -264,6 +272,7 @@ class TokenService:
             token = self.ctx.tokens.get(conn, institution.id, user_id)
             queue_mail(self.ctx.outbox, conn, institution, token.email if token else None,
                        "token_released", now, user_id=user_id, released_at=now)
+        metrics.release()
         return TokenDocument.of(user_id, token, institution, now)
 
     def revoke(self, institution: Institution, user_id: str, *, actor: str, reason: str,
@@ -284,6 +293,7 @@ class TokenService:
             queue_mail(self.ctx.outbox, conn, institution, token.email if token else None,
                        "token_revoked", now, user_id=user_id, revoked_at=now,
                        setup_available_at=available_at)
+        metrics.revocation()
         return TokenDocument.of(user_id, token, institution, now)
 
     def void_issuance(self, institution: Institution, user_id: str, *, actor: str,
@@ -314,6 +324,9 @@ class _Attempt:
     source_ip: str | None
     now: datetime
     confirming: bool
+    # The suspension this attempt caused (its failure count), for the metrics once the
+    # transaction committed: empty, or one element.
+    suspends: list[int] = field(default_factory=list)
 
     @property
     def wanted(self) -> TokenState:

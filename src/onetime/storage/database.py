@@ -275,6 +275,16 @@ class Database:
             return False
         return True
 
+    def pool_use(self) -> PoolUse:
+        """This process's connections to the database now, for the metrics; no I/O."""
+        pools = [self.engine.pool]
+        if self._loop_engine is not None:
+            pools.append(self._loop_engine[1].sync_engine.pool)
+        # NullPool (SQLite in memory) keeps no connections and counts none.
+        size = sum(getattr(p, "size", lambda: 0)() for p in pools)
+        in_use = sum(getattr(p, "checkedout", lambda: 0)() for p in pools)
+        return PoolUse(size=size, in_use=in_use)
+
     def dispose(self) -> None:
         if self._kept:
             self._kept.close()
@@ -328,6 +338,14 @@ class _KeptConnections:
         for conn in kept:
             conn.close()
         self._local = threading.local()
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    """Connections of a process's pools: their configured size, and how many are lent out."""
+
+    size: int
+    in_use: int
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,14 @@ does not depend on the site's code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import column, inspect, select, table
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import column, exc, inspect, select, table
 
 from onetime.storage.database import Database
 
@@ -58,6 +61,26 @@ def upgrade(db: Database, revision: str = "head", *,
                     and tables.has_table(history.adopt_table)):
                 command.stamp(config, history.adopt_at)
             command.upgrade(config, revision if part == "otp" else "head")
+
+
+def behind(db: Database, parts: tuple[str, ...] = ("otp", "banking")) -> list[str] | None:
+    """The parts whose schema is not at their latest revision ([] when all are), or None
+    when the database cannot be asked (for /readyz: a server must not serve an old schema).
+    """
+    try:
+        with db.engine.connect() as conn:
+            return [part for part in parts
+                    if frozenset(MigrationContext.configure(
+                        conn, opts={"version_table": PARTS[part].version_table})
+                        .get_current_heads()) != _heads(PARTS[part])]
+    except exc.SQLAlchemyError:
+        return None
+
+
+@cache
+def _heads(history: History) -> frozenset[str]:
+    # The scripts do not change while a process runs: read them once.
+    return frozenset(ScriptDirectory.from_config(_config(None, history)).get_heads())
 
 
 def revision(db: Database, message: str, *, part: str = "otp") -> None:
