@@ -135,7 +135,7 @@ class TestApp:
 
     def test_replayed_signature(self, api, taro, app_client, clock):
         """The same approval body again (fresh MAC, same signature): 409 not pending."""
-        made = _create(api).json()
+        _create(api)
         [pending] = app_client.pending_confirmations(taro)
         app_client.approve(taro, pending)
         with pytest.raises(errors.ConfirmationClosed):

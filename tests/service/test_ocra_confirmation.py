@@ -64,7 +64,8 @@ class TestOcra:
         secret = bank.active("taro")
         wrong = f"{(int(_response(bank, secret)) + 1) % 10**8:08d}"
         answers = [_verify(bank, wrong).result for _ in range(10)]
-        assert answers[-1] == "suspended" and bank.doc("taro").state == "suspended"
+        assert answers[-1] == "suspended"
+        assert bank.doc("taro").state == "suspended"
         assert _verify(bank, _response(bank, secret)).result == "suspended"
 
     def test_off_for_online_only(self, services, institution, clock):

@@ -6,7 +6,6 @@ import pytest
 
 from onetime.setup import token_keys
 from onetime.setup.token_keys import OCRA_SUITE, Purpose
-
 from tests.otp.vectorfile import load_vectors, vector_id
 
 SUITE_VECTORS = [v for v in load_vectors("rfc-6287.txt") if v["SUITE"] == OCRA_SUITE.text]

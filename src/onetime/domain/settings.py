@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from onetime.domain.errors import InvalidSetting
 from onetime.domain.values import MAX_DIGITS, MIN_DIGITS, RULE_3_OPERATIONS, Operation
 
-
 CONFIRMATION_MODES = ("off", "online", "offline", "both")
 
 
