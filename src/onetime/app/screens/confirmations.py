@@ -123,7 +123,7 @@ class ConfirmationScreen(AppScreen):
         self.post_message(messages.ConfirmationDecided(approve))
 
     def on_confirmation_decided(self, message: messages.ConfirmationDecided) -> None:
-        text = self.t("confirm.approved" if message.approved else "confirm.rejected")
+        text = self.t("confirm.approved") if message.approved else self.t("confirm.rejected")
         self.token_app.notice(text)
         self.action_reload()
         self._message(text, error=False)
