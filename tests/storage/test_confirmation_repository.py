@@ -105,3 +105,11 @@ class TestConfirmationRepository:
         """get() names the user: hanako reads nothing of taro's."""
         with ctx.db.read() as conn:
             assert ctx.confirmations.get(conn, institution.id, "hanako", request_id) is None
+
+    def test_prune_after_retention(self, ctx, institution, request_id):
+        """Kept while its expiry is within the retention, deleted after."""
+        expiry = ctx.clock.now() + timedelta(minutes=5)
+        with ctx.db.write() as conn:
+            assert ctx.confirmations.prune(conn, expiry) == 0
+            assert ctx.confirmations.prune(conn, expiry + timedelta(seconds=1)) == 1
+            assert ctx.confirmations.get(conn, institution.id, "taro", request_id) is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from onetime.domain.confirmations import Confirmation, ConfirmationState, TransactionDetails
 from onetime.storage.schema import confirmations, tokens
@@ -81,6 +81,12 @@ class ConfirmationRepository:
             confirmations.c.state == ConfirmationState.PENDING.value,
             confirmations.c.expires_at <= now,
         ).values(state=ConfirmationState.EXPIRED.value)).rowcount)
+
+    def prune(self, conn: Connection, expired_before: datetime) -> int:
+        """Delete requests that expired before `expired_before`, whatever their state
+        (the audit trail keeps their story); returns how many."""
+        return conn.execute(delete(confirmations)
+                            .where(confirmations.c.expires_at < expired_before)).rowcount
 
     # -- the token's replay guards ----------------------------------------------------
 
