@@ -12,6 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from onetime.banking.storage.schema import metadata
@@ -77,8 +78,9 @@ class TestUpgradeFromTheOldHead:
         with old_db.engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version_banking")) \
                 .scalar_one() == "7c1e0b2a9f4d"
+            # The OTP history goes on to its own head (later revisions add to it).
             assert conn.execute(text("SELECT version_num FROM alembic_version")) \
-                .scalar_one() == "51d58d3aba9c"
+                .scalar_one() == ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
             assert conn.execute(text("SELECT id, service_id, name FROM banks")).all() == [
                 (7, "0007", "旧信組")]
             assert conn.execute(text("SELECT id, institution_id FROM contracts")).all() == [
