@@ -11,7 +11,9 @@ from onetime import __version__
 from onetime.api import (
     openapi,
     problems,
+    routes_app,
     routes_audit,
+    routes_confirmations,
     routes_health,
     routes_import,
     routes_metrics,
@@ -73,6 +75,8 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
     app.include_router(routes_import.router)
     app.include_router(routes_audit.router)
     app.include_router(routes_setup.router)
+    app.include_router(routes_confirmations.router)
+    app.include_router(routes_app.router)
     app.include_router(routes_health.router)
     app.include_router(routes_metrics.router)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from onetime.domain.audit import AuditEntry
+from onetime.domain.confirmations import Confirmation
 from onetime.domain.documents import TokenDocument, Verification
 from onetime.service.imports import ImportResult
 
@@ -34,3 +35,18 @@ def import_result(result: ImportResult) -> dict:
                        for t in result.tokens],
             "skipped": [{"serial": k.serial, "reason": k.reason.value}
                         for k in result.skipped]}
+
+
+def confirmation(request: Confirmation) -> dict:
+    """A 取引確認 request: its state and the transaction exactly as it will be booked."""
+    return {"id": request.id, "user_id": request.user_id, "serial": request.serial,
+            "state": request.state.value, **_details(request),
+            "created_at": request.created_at, "expires_at": request.expires_at,
+            "decided_at": request.decided_at}
+
+
+def _details(request: Confirmation) -> dict:
+    mapping = request.details.to_mapping()
+    return {"operation": mapping["operation"], "payee": mapping.get("payee"),
+            "amount": mapping.get("amount"), "count": mapping.get("count"),
+            "total": mapping.get("total")}

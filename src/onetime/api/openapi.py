@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 SECURITY_SCHEME = "apiKey"
+APP_SCHEME = "tokenMac"
 # FastAPI's validation error schemas: the service never answers with them.
 UNUSED = ("HTTPValidationError", "ValidationError")
 DESCRIPTIONS = {
@@ -61,7 +62,15 @@ def _security(spec: dict) -> None:
     components = spec.setdefault("components", {})
     components["securitySchemes"] = {SECURITY_SCHEME: {
         "type": "http", "scheme": "bearer",
-        "description": "The institution's API key: Authorization: Bearer <key>"}}
+        "description": "The institution's API key: Authorization: Bearer <key>"},
+        APP_SCHEME: {
+            "type": "apiKey", "in": "header", "name": "X-Onetime-Mac",
+            "description": "The token app (取引確認), no API key: X-Onetime-Serial, "
+                           "X-Onetime-Time (Unix ms, later than the last) and X-Onetime-Mac, "
+                           "base64 HMAC-SHA256 under a key derived from the token's secret "
+                           "(docs/transaction-confirmation.md)"}}
     for path, _method, operation in _operations(spec):
-        if path.startswith("/api/v1/services/"):
+        if "/users/{user_id}/app/" in path:
+            operation["security"] = [{APP_SCHEME: []}]
+        elif path.startswith("/api/v1/services/"):
             operation["security"] = [{SECURITY_SCHEME: []}]

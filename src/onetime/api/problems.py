@@ -29,6 +29,14 @@ STATUS: dict[type[e.OnetimeError], int] = {
     e.SetupFailed: 401,
     e.SetupSessionInvalid: 409,
     e.InvalidPskc: 422,
+    e.ConfirmationDisabled: 403,
+    e.ConfirmationTokenNotActive: 409,
+    e.ConfirmationNotFound: 404,
+    e.ConfirmationNotPending: 409,
+    e.ConfirmationExpired: 410,
+    e.ConfirmationVoided: 409,
+    e.BadSignature: 403,
+    e.InvalidAppAuth: 401,
 }
 
 # Which problem code a schema error on each request field becomes.
@@ -50,6 +58,20 @@ FIELD_CODES = {
     "confirm": "invalid_setup_message",
     "session_id": "invalid_setup_message",
     "service_id": "invalid_service_id",
+    "payee": "invalid_confirmation",
+    "amount": "invalid_confirmation",
+    "count": "invalid_confirmation",
+    "total": "invalid_confirmation",
+    "bank_code": "invalid_confirmation",
+    "bank_name": "invalid_confirmation",
+    "branch_code": "invalid_confirmation",
+    "branch_name": "invalid_confirmation",
+    "account_type": "invalid_confirmation",
+    "account_number": "invalid_confirmation",
+    "account_name": "invalid_confirmation",
+    "challenge": "invalid_confirmation",
+    "response": "invalid_code_format",
+    "signature": "invalid_signature",
     # A key or password no document could use is as wrong as one that fails to decrypt.
     "PSKC-Key": "invalid_pskc",
     "PSKC-Password": "invalid_pskc",
@@ -106,6 +128,8 @@ def from_error(error: e.OnetimeError) -> JSONResponse:
     if isinstance(error, e.InvalidApiKey):
         # RFC 9110 §15.5.2: a 401 names the scheme it wants.
         extra["headers"] = {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, e.InvalidAppAuth):
+        extra["headers"] = {"WWW-Authenticate": "OnetimeToken"}
     if isinstance(error, e.SetupEmbargoed):
         extra["setup_available_at"] = error.available_at.isoformat()
     if isinstance(error, e.SetupFailed):

@@ -162,3 +162,68 @@ class SetupFinishRequest(_Body):
 class SetupFinishOut(BaseModel):
     confirm: str
     sealed: str
+
+
+# -- 取引確認 (docs/transaction-confirmation.md) --------------------------------------
+# The shapes, for the OpenAPI document and the first checks; the domain
+# (TransactionDetails.from_mapping) checks every rule again and is the one that decides.
+
+
+class PayeeIn(_Body):
+    bank_code: StrictStr = Field(pattern=r"^[0-9]{4}$", examples=["0001"])
+    bank_name: StrictStr = Field(min_length=1, max_length=48, pattern=NO_CONTROLS,
+                                 examples=["みずほ銀行"])
+    branch_code: StrictStr = Field(pattern=r"^[0-9]{3}$", examples=["100"])
+    branch_name: StrictStr = Field(min_length=1, max_length=48, pattern=NO_CONTROLS,
+                                   examples=["東京営業部"])
+    account_type: Literal["ordinary", "current", "savings"] = Field(
+        description="預金種目: 普通, 当座, 貯蓄")
+    account_number: StrictStr = Field(pattern=r"^[0-9]{7}$", examples=["1234567"])
+    account_name: StrictStr = Field(min_length=1, max_length=48, pattern=NO_CONTROLS,
+                                    examples=["ｶ)ﾄｳｷﾖｳｼﾖｳｼﾞ"])
+
+
+class TransactionIn(_Body):
+    """A one-off transfer (payee and amount) or a batch (count and total); an approval
+    either."""
+
+    operation: Literal["transfer", "bulk_transfer", "payroll_transfer", "approval"]
+    payee: PayeeIn | None = None
+    amount: int | None = Field(default=None, strict=True, ge=1, le=99_999_999_999,
+                               description="yen")
+    count: int | None = Field(default=None, strict=True, ge=1, le=99_999)
+    total: int | None = Field(default=None, strict=True, ge=1, le=99_999_999_999,
+                              description="yen")
+
+    def details(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
+class ConfirmationOut(BaseModel):
+    id: str
+    user_id: str
+    serial: str = Field(description="the token that may sign it")
+    state: Literal["pending", "confirmed", "rejected", "expired", "voided", "executed"]
+    operation: str
+    payee: PayeeIn | None
+    amount: int | None
+    count: int | None
+    total: int | None
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+
+
+class ConfirmationList(BaseModel):
+    confirmations: list[ConfirmationOut]
+
+
+class ApprovalRequest(_Body):
+    signature: StrictStr = Field(max_length=100, description="HMAC-SHA256 of the canonical"
+                                 " encoding under the token's signature key, base64")
+
+
+class OcraRequest(_Body):
+    challenge: StrictStr = Field(pattern=r"^[0-9]{7}$", description="the payee's account"
+                                 " number, as the user typed it into the app")
+    response: Code

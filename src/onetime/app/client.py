@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import UTC, datetime
 from ipaddress import ip_address
 from urllib.parse import urlsplit
@@ -17,6 +18,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from onetime.app import errors
+from onetime.app.confirmations import (
+    InvalidRequestData,
+    PendingConfirmation,
+    request_headers,
+    signature,
+)
 from onetime.app.token import InvalidTokenData, StoredToken
 from onetime.crypto import KdfParams
 from onetime.domain.clock import Clock
@@ -63,6 +70,8 @@ class ServiceClient:
         self.clock = clock
         self._http = http or httpx.Client(timeout=TIMEOUT,
                                           headers={"User-Agent": USER_AGENT})
+        # 取引確認: each request's time is later than the last (the service refuses a replay).
+        self._last_ms = 0
 
     def close(self) -> None:
         self._http.close()
@@ -107,14 +116,62 @@ class ServiceClient:
         epoch = _field(body, "epoch", (int, float))
         return datetime.fromtimestamp(float(epoch), UTC)
 
+    # -- 取引確認 -------------------------------------------------------------------
+
+    def pending_confirmations(self, token: StoredToken) -> list[PendingConfirmation]:
+        """The requests waiting for this token, oldest first.
+
+        Raises TokenRefused, ServiceUnreachable, ProtocolFailure.
+        """
+        body = self._as_token(token, "GET", "/confirmations", None)
+        items = body.get("confirmations")
+        if not isinstance(items, list):
+            raise errors.ProtocolFailure("the reply has no valid 'confirmations'")
+        try:
+            pending = [PendingConfirmation.from_document(item) for item in items]
+        except InvalidRequestData as exc:
+            raise errors.ProtocolFailure(str(exc)) from None
+        if any((p.user_id, p.serial) != (token.user_id, token.serial) for p in pending):
+            raise errors.ProtocolFailure("a request names another token")
+        return pending
+
+    def approve(self, token: StoredToken, request: PendingConfirmation) -> None:
+        """承認: sign what the app shows. Raises ConfirmationClosed, TokenRefused,
+        ServiceUnreachable, ProtocolFailure (the service holds other details)."""
+        self._as_token(token, "POST", f"/confirmations/{request.id}/approval",
+                       {"signature": _b64(signature(token, request))})
+
+    def reject(self, token: StoredToken, request: PendingConfirmation) -> None:
+        """否認. Raises ConfirmationClosed, TokenRefused, ServiceUnreachable."""
+        self._as_token(token, "POST", f"/confirmations/{request.id}/rejection", {})
+
+    def _as_token(self, token: StoredToken, method: str, path: str,
+                  body: dict | None) -> dict:
+        path = f"/api/v1/services/{token.service_id}/users/{token.user_id}/app{path}"
+        content = b"" if body is None else json.dumps(body).encode()
+        self._last_ms = max(int(self.clock.now().timestamp() * 1000), self._last_ms + 1)
+        headers = request_headers(token, method=method, path=path,
+                                  timestamp_ms=self._last_ms, body=content)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return self._request(method, path, None, 200, content=content, headers=headers,
+                             base=check_server_url(token.server_url))
+
     # -- HTTP -----------------------------------------------------------------------
 
     def _post(self, path: str, body: dict, expect: int) -> dict:
         return self._request("POST", path, body, expect)
 
-    def _request(self, method: str, path: str, body: dict | None, expect: int) -> dict:
+    def _request(self, method: str, path: str, body: dict | None, expect: int, *,
+                 content: bytes | None = None, headers: dict | None = None,
+                 base: str | None = None) -> dict:
         try:
-            response = self._http.request(method, self.server_url + path, json=body)
+            if content is None:
+                response = self._http.request(method, (base or self.server_url) + path,
+                                              json=body, headers=headers)
+            else:
+                response = self._http.request(method, (base or self.server_url) + path,
+                                              content=content, headers=headers)
         except httpx.HTTPError as exc:
             raise errors.ServiceUnreachable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500:
@@ -149,6 +206,13 @@ def problem_error(status: int, problem: dict) -> errors.AppError:
         return errors.NoIssuance(detail)
     elif code == "setup_session_invalid":
         return errors.SetupInterrupted(detail)
+    elif code in ("confirmation_not_found", "confirmation_not_pending",
+                  "confirmation_expired", "confirmation_voided"):
+        return errors.ConfirmationClosed(detail)
+    elif code == "invalid_app_auth":
+        return errors.TokenRefused(detail)
+    elif code == "bad_signature":
+        return errors.ProtocolFailure("the service holds other details than those shown")
     elif status == 422 or code in ("invalid_user_id", "invalid_service_id",
                                    "malformed_request"):
         return errors.InvalidInput(detail)

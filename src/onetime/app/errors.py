@@ -23,6 +23,19 @@ class AppError(Exception):
 # -- setup and the service (client.py) -------------------------------------------
 
 
+class ConfirmationClosed(AppError):
+    """取引確認: the request was decided, expired or withdrawn before this decision."""
+
+    code = "confirmation_closed"
+
+
+class TokenRefused(AppError):
+    """取引確認: the service did not accept this token (suspended, revoked, or the
+    device clock is far off)."""
+
+    code = "token_refused"
+
+
 class InsecureServerUrl(AppError):
     """The server URL is plain http:// to a host other than this machine."""
 

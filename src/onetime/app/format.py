@@ -31,3 +31,8 @@ def bank_time(instant: datetime, now: datetime) -> str:
 def bank_clock(instant: datetime) -> str:
     """A moment to the second, in Tokyo: "21:00:05"."""
     return instant.astimezone(BANK_ZONE).strftime("%H:%M:%S")
+
+
+def yen(amount: int) -> str:
+    """An amount as the bank prints it: 1250000 → "1,250,000" (the screen adds 円)."""
+    return f"{amount:,}"

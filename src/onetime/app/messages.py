@@ -56,3 +56,20 @@ class TimeChecked(Message):
 @dataclass
 class TimeCheckFailed(Message):
     error: AppError
+
+
+@dataclass
+class ConfirmationsLoaded(Message):
+    """取引確認: the requests waiting for the token (possibly none)."""
+
+    requests: list  # list[PendingConfirmation]
+
+
+@dataclass
+class ConfirmationDecided(Message):
+    approved: bool
+
+
+@dataclass
+class ConfirmationFailed(Message):
+    error: AppError

@@ -17,10 +17,12 @@ from onetime.app.client import ServiceClient
 from onetime.app.i18n import LANGUAGES, Translator
 from onetime.app.screens.broken import BrokenVaultScreen
 from onetime.app.screens.code import CodeScreen
+from onetime.app.screens.confirmations import ConfirmationScreen
 from onetime.app.screens.delete_token import DeleteTokenScreen
 from onetime.app.screens.language import LanguageScreen
 from onetime.app.screens.lock_code import LockCodeScreen
 from onetime.app.screens.lock_settings import LockSettingsScreen
+from onetime.app.screens.ocra import OcraScreen
 from onetime.app.screens.settings import SettingsScreen
 from onetime.app.screens.setup import SetupScreen
 from onetime.app.screens.time_check import TimeCheckScreen
@@ -108,6 +110,13 @@ class TokenApp(App[None]):
 
     def show_setup(self) -> None:
         self.push_screen(SetupScreen())
+
+    def show_confirmations(self, token: StoredToken) -> None:
+        """取引確認 for this token's institution and user."""
+        self.push_screen(ConfirmationScreen(token))
+
+    def show_ocra(self, token: StoredToken) -> None:
+        self.push_screen(OcraScreen(token))
 
     def show_settings(self) -> None:
         self.push_screen(SettingsScreen())

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from onetime.domain.confirmations import Confirmation, ConfirmationState, TransactionDetails
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import Token, TokenState
 from onetime.domain.verification import Result
@@ -51,3 +52,23 @@ class Verification:
     result: Result
     attempts_left: int | None
     state: TokenState
+
+
+@dataclass(frozen=True)
+class ConfirmationDocument:
+    """A 取引確認 request as the service answers it to the site (no institution ID)."""
+
+    id: str
+    user_id: str
+    serial: str
+    state: ConfirmationState
+    details: TransactionDetails
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, request: Confirmation) -> ConfirmationDocument:
+        return cls(request.id, request.user_id, request.serial, request.state,
+                   request.details, request.created_at, request.expires_at,
+                   request.decided_at)

@@ -156,3 +156,71 @@ class ServiceUnavailable(Exception):
     def __init__(self, detail: str = "the database is unavailable; try again shortly"):
         super().__init__(detail)
         self.detail = detail
+
+
+# -- 取引確認 (transaction confirmation, docs/transaction-confirmation.md) ------------
+
+
+class InvalidConfirmation(InvalidInput):
+    """A transaction's details break their format (payee, amount, count, total)."""
+
+    code = "invalid_confirmation"
+    title = "Invalid transaction details"
+
+
+class ConfirmationDisabled(OnetimeError):
+    """The institution's `transaction_confirmation` setting does not offer this mode."""
+
+    code = "confirmation_disabled"
+    title = "Transaction confirmation is not enabled"
+
+
+class ConfirmationTokenNotActive(OnetimeError):
+    """A confirmation request for a user whose token is not active (nothing could sign it)."""
+
+    code = "token_not_active"
+    title = "The user's token is not active"
+
+
+class ConfirmationNotFound(OnetimeError):
+    """No request with this ID for this user (another user's request included)."""
+
+    code = "confirmation_not_found"
+    title = "No such confirmation request"
+
+
+class ConfirmationNotPending(OnetimeError):
+    """Confirm or reject of a request already decided (a replay), or book of one that
+    is not confirmed."""
+
+    code = "confirmation_not_pending"
+    title = "The confirmation request is not pending"
+
+
+class ConfirmationExpired(OnetimeError):
+    """The 5 minutes of a pending request are over."""
+
+    code = "confirmation_expired"
+    title = "The confirmation request has expired"
+
+
+class ConfirmationVoided(OnetimeError):
+    """The site presented details other than those confirmed: the request is void."""
+
+    code = "confirmation_voided"
+    title = "The transaction differs from the one confirmed"
+
+
+class BadSignature(OnetimeError):
+    """The app's signature does not match this request's canonical encoding."""
+
+    code = "bad_signature"
+    title = "The signature does not match the request"
+
+
+class InvalidAppAuth(OnetimeError):
+    """The app's request MAC is missing, wrong, stale or replayed, or its token is not
+    active: one answer for all, like InvalidApiKey."""
+
+    code = "invalid_app_auth"
+    title = "Invalid token authentication"

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from onetime.domain.errors import InvalidSetting
 from onetime.domain.values import MAX_DIGITS, MIN_DIGITS, RULE_3_OPERATIONS, Operation
 
+CONFIRMATION_MODES = ("off", "online", "offline", "both")
+
 
 @dataclass(frozen=True)
 class InstitutionSettings:
@@ -31,6 +33,9 @@ class InstitutionSettings:
     otp_operations: frozenset[Operation] = field(default_factory=lambda: RULE_3_OPERATIONS)
     download_url: str = "https://example.invalid/onetime-token"
     support_name: str = "インターネットバンキングサポートセンター"
+    # 取引確認 (docs/transaction-confirmation.md): the credit union of the manual leaves
+    # it off; "online" signs in the app, "offline" is OCRA on the payee's account number.
+    transaction_confirmation: str = "off"
 
     def __post_init__(self) -> None:
         checks = [
@@ -41,6 +46,8 @@ class InstitutionSettings:
             (1 <= self.issuance_lifetime_hours <= 24 * 30, "issuance_lifetime_hours 1-720"),
             (1 <= self.activation_attempts <= 20, "activation_attempts must be 1-20"),
             (0 <= self.embargo_minutes <= 24 * 60, "embargo_minutes must be 0-1440"),
+            (self.transaction_confirmation in CONFIRMATION_MODES,
+             "transaction_confirmation must be one of " + ", ".join(CONFIRMATION_MODES)),
         ]
         for ok, message in checks:
             if not ok:
@@ -49,6 +56,14 @@ class InstitutionSettings:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidSetting(f"unknown timezone {self.timezone!r}") from None
+
+    @property
+    def online_confirmation(self) -> bool:
+        return self.transaction_confirmation in ("online", "both")
+
+    @property
+    def offline_confirmation(self) -> bool:
+        return self.transaction_confirmation in ("offline", "both")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -87,7 +102,7 @@ def _parse(key: str, raw: Any) -> Any:
         if key == "otp_operations":
             items = raw.split(",") if isinstance(raw, str) else raw
             return frozenset(Operation(i.strip()) for i in items if str(i).strip())
-        if key in ("timezone", "download_url", "support_name"):
+        if key in ("timezone", "download_url", "support_name", "transaction_confirmation"):
             return str(raw)
         if isinstance(raw, bool):
             raise ValueError

@@ -12,6 +12,7 @@ from pathlib import Path
 from onetime.crypto import KdfParams, KeyRing
 from onetime.domain.clock import Clock
 from onetime.storage.audit import AuditRepository
+from onetime.storage.confirmations import ConfirmationRepository
 from onetime.storage.database import Database
 from onetime.storage.institutions import InstitutionRepository
 from onetime.storage.outbox import OutboxRepository
@@ -31,5 +32,6 @@ class Context:
     audit: AuditRepository = field(default_factory=AuditRepository)
     outbox: OutboxRepository = field(default_factory=OutboxRepository)
     setup_sessions: SetupSessionRepository = field(default_factory=SetupSessionRepository)
+    confirmations: ConfirmationRepository = field(default_factory=ConfirmationRepository)
     # Where the sealer records the chain head outside the database (see service/audit.py).
     audit_anchor: Path | None = None

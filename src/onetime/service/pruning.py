@@ -4,7 +4,8 @@ Run by each server process's outbox thread (OutboxDispatcher) every PRUNE_EVERY 
 service's clock. Retention: a setup session until it expires (SESSION_LIFETIME, 5
 minutes); a delivered mail for SENT_MAIL_RETENTION, so that "I never got the mail" can
 be answered; a mail given up after MAX_ATTEMPTS for FAILED_MAIL_RETENTION, for the
-operator to see why. The audit trail keeps the events themselves for good.
+operator to see why; a 取引確認 request for CONFIRMATION_RETENTION after its expiry, for
+the site to read its outcome. The audit trail keeps the events themselves for good.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from onetime.service.context import Context
 
 SENT_MAIL_RETENTION = timedelta(days=7)
 FAILED_MAIL_RETENTION = timedelta(days=30)
+CONFIRMATION_RETENTION = timedelta(days=30)
 # Often enough that the tables stay small, rarely enough to cost nothing.
 PRUNE_EVERY = timedelta(minutes=10)
 # Mirrors outbox.MAX_ATTEMPTS (imported there from here, so the two cannot differ).
@@ -27,6 +29,7 @@ class Pruned:
     setup_sessions: int
     sent_mails: int
     failed_mails: int
+    confirmations: int = 0
 
 
 def prune_expired(ctx: Context) -> Pruned:
@@ -37,7 +40,8 @@ def prune_expired(ctx: Context) -> Pruned:
             setup_sessions=ctx.setup_sessions.prune(conn, now),
             sent_mails=ctx.outbox.prune_sent(conn, now - SENT_MAIL_RETENTION),
             failed_mails=ctx.outbox.prune_failed(conn, now - FAILED_MAIL_RETENTION,
-                                                 MAX_MAIL_ATTEMPTS))
+                                                 MAX_MAIL_ATTEMPTS),
+            confirmations=ctx.confirmations.prune(conn, now - CONFIRMATION_RETENTION))
 
 
 class PruneSchedule:

@@ -14,6 +14,7 @@ from onetime.crypto import PRODUCTION_KDF, TEST_KDF, FileKeyProvider, KeyFileMis
 from onetime.domain.clock import Clock, SystemClock
 from onetime.mail import SmtpMailer
 from onetime.observe import logs
+from onetime.service.confirmations import ConfirmationService
 from onetime.service.context import Context
 from onetime.service.imports import ImportService
 from onetime.service.institutions import InstitutionService
@@ -37,9 +38,11 @@ class Services:
     setup: SetupService
     # Built from ctx, so code that constructs Services by hand need not know about it.
     imports: ImportService = field(init=False)
+    confirmations: ConfirmationService = field(init=False)
 
     def __post_init__(self) -> None:
         self.imports = ImportService(self.ctx)
+        self.confirmations = ConfirmationService(self.ctx, self.institutions)
 
     @classmethod
     def from_context(cls, ctx: Context) -> Services:

@@ -99,6 +99,10 @@ tokens = Table(
     Column("suspended_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
     Column("setup_available_at", UTCDateTime, nullable=True),
+    # 取引確認: the last app request's time (ms) and the last OCRA step accepted; each
+    # moves forward only, by a conditional UPDATE, so a replay finds no row.
+    Column("app_request_ms", BigInteger, nullable=True),
+    Column("ocra_last_step", BigInteger, nullable=True),
     # One current token per user; the history lives in the audit trail.
     UniqueConstraint("institution_id", "user_id"),
 )
@@ -116,6 +120,23 @@ setup_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
     Column("source_ip", String(64), nullable=True),
+)
+
+# 取引確認 requests (domain/confirmations.py); `details` is the JSON the site sent, checked.
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("id", String(43), primary_key=True),
+    Column("institution_id", Integer, ForeignKey("institutions.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("serial", String(40), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Index("ix_confirmations_institution_id_user_id_state", "institution_id", "user_id",
+          "state"),
 )
 
 audit_log = Table(

@@ -83,8 +83,9 @@ class TestUpgradeFromTheOldHead:
         with old_db.engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version_banking")) \
                 .scalar_one() == _banking_head()
+            # The OTP history goes on to its own head (later revisions add to it).
             assert conn.execute(text("SELECT version_num FROM alembic_version")) \
-                .scalar_one() == "51d58d3aba9c"
+                .scalar_one() == ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
             assert conn.execute(text("SELECT id, service_id, name FROM banks")).all() == [
                 (7, "0007", "旧信組")]
             assert conn.execute(text("SELECT id, institution_id FROM contracts")).all() == [

@@ -17,6 +17,7 @@ from onetime.app.widgets import WARN_SECONDS, CountdownBar
 class CodeScreen(AppScreen):
     KEYS: ClassVar[list[tuple[str, str, str]]] = [
         ("escape", "back", "key.back"), ("l", "tokens", "key.list"), ("n", "add", "key.add"),
+        ("c", "confirmations", "key.confirm"), ("o", "ocra", "key.ocra"),
         ("s", "settings", "key.settings"), ("q", "app.quit", "key.quit")]
 
     def __init__(self, token: StoredToken) -> None:
@@ -56,3 +57,9 @@ class CodeScreen(AppScreen):
 
     def action_settings(self) -> None:
         self.token_app.show_settings()
+
+    def action_confirmations(self) -> None:
+        self.token_app.show_confirmations(self.token)
+
+    def action_ocra(self) -> None:
+        self.token_app.show_ocra(self.token)

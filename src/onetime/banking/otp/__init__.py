@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from onetime.banking.domain.otp import InstitutionProfile
-from onetime.domain.documents import TokenDocument, Verification
+from onetime.domain.confirmations import TransactionDetails
+from onetime.domain.documents import ConfirmationDocument, TokenDocument, Verification
 
 
 class OtpService(Protocol):
@@ -45,6 +46,31 @@ class OtpService(Protocol):
                       source_ip: str | None = None) -> TokenDocument:
         """POST …/token/issuance-reset: an issuance waiting for setup ends now, with no
         embargo. Raises NoIssuance."""
+
+    # -- 取引確認 (docs/transaction-confirmation.md) ----------------------------------
+
+    def request_confirmation(self, service_id: str, user_id: str,
+                             details: TransactionDetails, *, actor: str | None = None,
+                             source_ip: str | None = None) -> ConfirmationDocument:
+        """POST …/confirmations: the user's app is to confirm `details` within 5 minutes.
+        Raises ConfirmationDisabled, ConfirmationTokenNotActive, InvalidConfirmation."""
+
+    def confirmation(self, service_id: str, user_id: str,
+                     request_id: str) -> ConfirmationDocument:
+        """GET …/confirmations/{id}: pending, confirmed, rejected, expired, voided or
+        executed. Raises ConfirmationNotFound."""
+
+    def execute_confirmation(self, service_id: str, user_id: str, request_id: str,
+                             details: TransactionDetails, *, actor: str | None = None,
+                             source_ip: str | None = None) -> ConfirmationDocument:
+        """POST …/confirmations/{id}/execution, just before booking: only a confirmed
+        request with exactly these details, once. Raises ConfirmationVoided (the details
+        changed: the request is void), ConfirmationNotPending, ConfirmationNotFound."""
+
+    def verify_ocra(self, service_id: str, user_id: str, challenge: str, response: str, *,
+                    source_ip: str | None = None) -> Verification:
+        """POST …/ocra-verifications: the offline response to the payee's account number.
+        Raises ConfirmationDisabled, InvalidConfirmation, InvalidCodeFormat."""
 
 
 class ProfileSource(Protocol):

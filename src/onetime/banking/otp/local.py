@@ -9,6 +9,7 @@ from onetime.banking.domain.otp import InstitutionProfile
 from onetime.banking.service.context import Context
 from onetime.banking.service.services import SiteServices
 from onetime.banking.service.sessions import IDLE, SessionService
+from onetime.domain.documents import ConfirmationDocument
 from onetime.service.services import Services
 
 
@@ -58,6 +59,26 @@ class LocalOtp:
     def void_issuance(self, service_id, user_id, *, actor, reason, source_ip=None):
         return self.tokens.void_issuance(
             self._inst(service_id), user_id, actor=actor, reason=reason, source_ip=source_ip)
+
+    def request_confirmation(self, service_id, user_id, details, *, actor=None,
+                             source_ip=None):
+        return ConfirmationDocument.of(self.services.confirmations.create(
+            self._inst(service_id), user_id, details.to_mapping(), actor=actor,
+            source_ip=source_ip))
+
+    def confirmation(self, service_id, user_id, request_id):
+        return ConfirmationDocument.of(self.services.confirmations.get(
+            self._inst(service_id), user_id, request_id))
+
+    def execute_confirmation(self, service_id, user_id, request_id, details, *, actor=None,
+                             source_ip=None):
+        return ConfirmationDocument.of(self.services.confirmations.execute(
+            self._inst(service_id), user_id, request_id, details.to_mapping(), actor=actor,
+            source_ip=source_ip))
+
+    def verify_ocra(self, service_id, user_id, challenge, response, *, source_ip=None):
+        return self.services.confirmations.verify_ocra(
+            self._inst(service_id), user_id, challenge, response, source_ip=source_ip)
 
 
 def local_site(services: Services, *, kdf_profile: str = "production",

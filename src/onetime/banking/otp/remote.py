@@ -11,10 +11,12 @@ from datetime import datetime
 import httpx
 
 from onetime.domain import errors as e
-from onetime.domain.documents import TokenDocument, Verification
+from onetime.domain.confirmations import ID_PATTERN, ConfirmationState, TransactionDetails
+from onetime.domain.documents import ConfirmationDocument, TokenDocument, Verification
 from onetime.domain.tokens import TokenState
 from onetime.domain.verification import Result
 
+_DETAILS = ("operation", "payee", "amount", "count", "total")
 _TIMES = ("issued_at", "expires_at", "activated_at", "confirmed_at", "suspended_at",
           "revoked_at", "setup_available_at")
 
@@ -40,6 +42,24 @@ def token_document(data: dict) -> TokenDocument:
 def verification(data: dict) -> Verification:
     return Verification(Result(data["result"]), data.get("attempts_left"),
                       TokenState(data["state"]))
+
+
+def confirmation_document(data: dict) -> ConfirmationDocument:
+    details = TransactionDetails.from_mapping({k: data[k] for k in _DETAILS
+                                               if data.get(k) is not None})
+    return ConfirmationDocument(
+        id=data["id"], user_id=data["user_id"], serial=data["serial"],
+        state=ConfirmationState(data["state"]), details=details,
+        created_at=datetime.fromisoformat(data["created_at"]),
+        expires_at=datetime.fromisoformat(data["expires_at"]),
+        decided_at=datetime.fromisoformat(data["decided_at"]) if data.get("decided_at")
+        else None)
+
+
+def _request_id(request_id: str) -> None:
+    # It becomes part of a URL path: anything but an ID the service gives cannot name one.
+    if not isinstance(request_id, str) or not ID_PATTERN.fullmatch(request_id):
+        raise e.ConfirmationNotFound("no such confirmation request")
 
 
 def error_of(response: httpx.Response) -> Exception:
@@ -112,6 +132,29 @@ class RemoteOtp:
         return token_document(self._call("POST", service_id,
                                      f"/users/{user_id}/token/issuance-reset",
                                      {"actor": actor, "reason": reason}))
+
+    def request_confirmation(self, service_id, user_id, details, *, actor=None,
+                             source_ip=None):
+        return confirmation_document(self._call("POST", service_id,
+                                                f"/users/{user_id}/confirmations",
+                                                details.to_mapping()))
+
+    def confirmation(self, service_id, user_id, request_id):
+        _request_id(request_id)
+        return confirmation_document(self._call(
+            "GET", service_id, f"/users/{user_id}/confirmations/{request_id}"))
+
+    def execute_confirmation(self, service_id, user_id, request_id, details, *, actor=None,
+                             source_ip=None):
+        _request_id(request_id)
+        return confirmation_document(self._call(
+            "POST", service_id, f"/users/{user_id}/confirmations/{request_id}/execution",
+            details.to_mapping()))
+
+    def verify_ocra(self, service_id, user_id, challenge, response, *, source_ip=None):
+        return verification(self._call("POST", service_id,
+                                       f"/users/{user_id}/ocra-verifications",
+                                       {"challenge": challenge, "response": response}))
 
     def close(self) -> None:
         self.http.close()
