@@ -30,6 +30,8 @@ from onetime.banking.domain.errors import (
     UserNotFound,
 )
 from onetime.banking.domain.people import (
+    CONTRACT_LIMIT_PER_DAY,
+    CONTRACT_LIMIT_PER_TRANSFER,
     BranchStaff,
     Contract,
     Role,
@@ -150,6 +152,15 @@ def limit(value: object) -> int | None:
     if not re.fullmatch(rf"[0-9]{{1,{LIMIT_DIGITS}}}", text) or int(text) < 1:
         raise InvalidLimit("a limit is a whole number of yen, at least 1")
     return int(text)
+
+
+def contract_limits(per_transfer: object, per_day: object) -> tuple[int, int]:
+    """A contract's two limits; blank is the bank's default. Raises InvalidLimit."""
+    one = limit(per_transfer) or CONTRACT_LIMIT_PER_TRANSFER
+    day = limit(per_day) or CONTRACT_LIMIT_PER_DAY
+    if one > day:
+        raise InvalidLimit("one transfer cannot exceed the daily limit")
+    return one, day
 
 
 def limits(per_transfer: object, per_day: object,
