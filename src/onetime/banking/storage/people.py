@@ -104,13 +104,13 @@ class PeopleRepository:
         """Raises DuplicateKey if the login ID or user ID is taken, or (the partial unique
         index) the contract has its master user already. Without `rights`, every
         operation, 承認権限 and the contract's limits."""
-        extra = _rights_values(rights) if rights is not None else {}
+        values = {"role": role.value, **(_rights_values(rights) if rights else {})}
         with duplicate_key_as_conflict():
             return conn.execute(insert(site_users).values(
                 institution_id=institution_id, contract_id=contract_id, login_id=login_id,
-                user_id=user_id, name=name, role=role.value, login_hash=login_hash,
+                user_id=user_id, name=name, login_hash=login_hash,
                 confirmation_hash=confirmation_hash, created_at=now,
-                must_change_password=must_change_password, **extra,
+                must_change_password=must_change_password, **values,
             ).returning(site_users.c.id)).scalar_one()
 
     def change_user(self, conn: Connection, site_user_id: int, name: str,

@@ -1,0 +1,64 @@
+"""振込・振替 within the user's rights and limits: one transfer, and the day's total."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from onetime.banking.domain.errors import (
+    DailyLimitExceeded,
+    OperationNotPermitted,
+    OverUserLimit,
+)
+from onetime.banking.domain.rights import Rights
+from onetime.domain.values import Operation
+from tests.banking.service.test_transfers import draft, execute
+from tests.banking.world import activate
+
+
+def limit(world, user, *, one=None, day=None, operations=None):
+    rights = dataclasses.replace(Rights.of(user), limit_per_transfer=one, limit_per_day=day,
+                                 operations=operations or user.operations)
+    with world.site.ctx.db.write() as conn:
+        world.site.ctx.people.change_user(conn, user.id, user.name, rights)
+    return world.site.users.user(world.institution, user.id)
+
+
+class TestLimits:
+    def test_a_transfer_over_the_users_limit_is_refused_on_the_input_screen(self, world):
+        user = limit(world, world.general, one=10_000)
+        with pytest.raises(OverUserLimit):
+            draft(world, user, amount="10001")
+        assert draft(world, user, amount="10000").amount == 10_000
+
+    def test_the_days_total_counts_until_bank_local_midnight(self, world, clock):
+        # START is 10:00 in Tokyo; 14 hours later it is the next day there.
+        secret = activate(world, world.master, clock)
+        user = limit(world, world.master, day=30_000)
+        execute(world, user, draft(world, user, amount="20000"), secret, clock)
+        clock.advance(60)
+        with pytest.raises(DailyLimitExceeded):
+            draft(world, user, amount="10001")
+        pending = draft(world, user, amount="10000")
+        execute(world, user, pending, secret, clock)
+        clock.advance(60)
+        with pytest.raises(DailyLimitExceeded):
+            draft(world, user, amount="1")
+        clock.advance(14 * 3600)
+        assert draft(world, user, amount="30000").amount == 30_000
+
+    def test_the_limit_is_checked_again_when_executing(self, world, clock):
+        """Lowered after the confirmation screen: refused before the code is asked."""
+        secret = activate(world, world.master, clock)
+        pending = draft(world, world.master, amount="50000")
+        user = limit(world, world.master, one=40_000)
+        before = world.site.transfers.accounts(user)[0].balance
+        with pytest.raises(OverUserLimit):
+            execute(world, user, pending, secret, clock)
+        assert world.site.transfers.accounts(user)[0].balance == before
+
+    def test_a_user_without_the_right_makes_no_transfer(self, world):
+        user = limit(world, world.general, operations=frozenset({Operation.APPROVAL}))
+        with pytest.raises(OperationNotPermitted):
+            draft(world, user, amount="1000")
