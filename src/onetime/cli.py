@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from onetime.commands import people
 from onetime.config import Config
 from onetime.domain.errors import OnetimeError
 from onetime.service.services import Services, build_context
@@ -312,6 +313,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--kdf", choices=("production", "test"), default="production",
                       help="argon2id cost; test is the minimum (tests only)")
     demo.set_defaults(func=cmd_demo)
+    people.register(sub)
     return p
 
 

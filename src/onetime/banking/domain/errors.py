@@ -262,6 +262,11 @@ class InvalidRole(InvalidInput):
     title = "Invalid role"
 
 
+class InvalidApprover(InvalidInput):
+    code = "invalid_approver"
+    title = "承認権限 is yes or no"
+
+
 class InvalidOperations(InvalidInput):
     code = "invalid_operations"
     title = "Unknown operation in the user's rights"

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from onetime.banking.domain.errors import (
     DailyLimitExceeded,
+    InvalidApprover,
     InvalidContractNumber,
     InvalidLimit,
     InvalidName,
@@ -142,6 +143,18 @@ def operations(values: Iterable[object]) -> frozenset[Operation]:
             raise InvalidOperations(f"{operation.value} is not one of rule 3's operations")
         chosen.add(operation)
     return frozenset(chosen)
+
+
+def approver(value: object) -> bool:
+    """承認権限 as a file or form says it: yes/no, true/false, 1/0, on, blank (no)."""
+    if isinstance(value, bool):
+        return value
+    text = _fold(value).lower()
+    if text in ("yes", "true", "1", "on", "y"):
+        return True
+    if text in ("no", "false", "0", "off", "n", ""):
+        return False
+    raise InvalidApprover("approver: yes or no")
 
 
 def limit(value: object) -> int | None:

@@ -67,7 +67,7 @@ class UserRequest:
     name: object
     role: object = Role.GENERAL.value
     operations: Sequence[object] | None = None
-    approver: bool = False
+    approver: object = False
     limit_per_transfer: object = ""
     limit_per_day: object = ""
     password: Secret | None = None
@@ -237,7 +237,7 @@ class OnboardingService:
             rights.managed_role(request.role),
             RULE_3_OPERATIONS if request.operations is None
             else rights.operations(request.operations),
-            bool(request.approver),
+            rights.approver(request.approver),
             *rights.limits(request.limit_per_transfer, request.limit_per_day, contract))
         password = self._password(request.password)
         plan.once("login", login_id, LoginIdTaken("login ID twice in the file"))

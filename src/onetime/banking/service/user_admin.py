@@ -35,7 +35,7 @@ class UserForm:
     name: object
     role: object
     operations: Sequence[object]
-    approver: bool
+    approver: object
     limit_per_transfer: object = ""
     limit_per_day: object = ""
     login_id: object = ""  # 利用者登録 only
@@ -89,7 +89,7 @@ class UserAdminService:
         name = rights.name(form.name)
         # The master stays the master (only the branch's contract goes with them).
         role = target.role if target.role == Role.MASTER else rights.managed_role(form.role)
-        granted = Rights(role, rights.operations(form.operations), bool(form.approver),
+        granted = Rights(role, rights.operations(form.operations), rights.approver(form.approver),
                          *rights.limits(form.limit_per_transfer, form.limit_per_day,
                                         actor.contract))
         rights.ensure_may_change(actor.user, target, granted)

@@ -1,0 +1,1 @@
+"""The `onetime` command's subcommands by area, each module with `register(subparsers)`."""
