@@ -23,8 +23,8 @@ from onetime.banking.domain.errors import (
     ContractNumberTaken,
     LoginIdTaken,
 )
-from onetime.banking.domain.people import Role, StaffRole
-from onetime.banking.domain.rights import Rights
+from onetime.banking.domain.people import BranchStaff, Role, StaffRole
+from onetime.banking.domain.rights import Rights, StaffAction
 from onetime.banking.service.context import Context
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.crypto import PasswordHasher, Secret
@@ -114,12 +114,16 @@ class OnboardingService:
     # -- one at a time ---------------------------------------------------------------
 
     def add_contract(self, institution: Bank, request: ContractRequest, *, actor: str,
-                     source_ip: str | None = None) -> list[Created]:
-        """The contract and its master user: [the master's Created].
+                     source_ip: str | None = None,
+                     by: BranchStaff | None = None) -> list[Created]:
+        """The contract and its master user: [the master's Created]. `by`: the branch
+        staff at the console (the CLI's operator is trusted by the shell).
 
-        Raises InvalidContractNumber, InvalidName, InvalidLoginId, InvalidLimit,
-        LimitOverContract, WeakPassword, ContractNumberTaken, LoginIdTaken.
+        Raises StaffNotPermitted, InvalidContractNumber, InvalidName, InvalidLoginId,
+        InvalidLimit, WeakPassword, ContractNumberTaken, LoginIdTaken.
         """
+        if by is not None:
+            rights.ensure_staff_may(by, StaffAction.ADD_CONTRACT)
         return self._single(self.add_contracts, institution, request, actor, source_ip)
 
     def add_user(self, institution: Bank, request: UserRequest, *, actor: str,
@@ -132,8 +136,11 @@ class OnboardingService:
                             before_write=before_write)[0]
 
     def add_staff(self, institution: Bank, request: StaffRequest, *, actor: str,
-                  source_ip: str | None = None) -> Created:
-        """Raises InvalidRole, InvalidName, InvalidLoginId, WeakPassword, LoginIdTaken."""
+                  source_ip: str | None = None, by: BranchStaff | None = None) -> Created:
+        """行員登録. Raises StaffNotPermitted (`by` a clerk), InvalidRole, InvalidName,
+        InvalidLoginId, WeakPassword, LoginIdTaken."""
+        if by is not None:
+            rights.ensure_staff_may(by, StaffAction.ADD_STAFF)
         return self._single(self.add_staffs, institution, request, actor, source_ip)[0]
 
     @staticmethod
