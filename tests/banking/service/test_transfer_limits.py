@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 
 import pytest
 
@@ -62,3 +64,39 @@ class TestLimits:
         user = limit(world, world.general, operations=frozenset({Operation.APPROVAL}))
         with pytest.raises(OperationNotPermitted):
             draft(world, user, amount="1000")
+
+
+class TestConcurrentTotals:
+    def test_two_transfers_at_once_add_up_in_turn(self, world):
+        """The daily check runs in the transfer's transaction with the user's row locked:
+        of two 30,000 yen transfers against a 50,000 yen day, one passes, however they
+        overlap (the write lock on SQLite; FOR UPDATE on PostgreSQL)."""
+        user = limit(world, world.master, day=50_000)
+        [source, target] = world.site.transfers.accounts(user)
+        site, start = world.site, threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def transfer(n: int) -> None:
+            start.wait(timeout=10)
+            try:
+                with site.ctx.db.write() as conn:
+                    site.transfers.limits.check(world.institution, user, 30_000, conn)
+                    time.sleep(0.2)  # widen the window between the sum and the insert
+                    site.ctx.ledger.add_transfer(
+                        conn, institution_id=world.institution.id,
+                        contract_id=world.contract.id, site_user_id=user.id,
+                        request_id=f"race-{n}", from_account_id=source.id,
+                        to_account_id=target.id, bank_code="2101", branch_code="001",
+                        account_type=target.account_type,
+                        account_number=target.account_number, holder_name="デモ",
+                        amount=30_000, now=site.ctx.clock.now())
+                outcomes.append("done")
+            except DailyLimitExceeded:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=transfer, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes) == ["done", "refused"]
