@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from onetime.commands import backup as backup_commands
+from onetime.commands import people
 from onetime.commands import zengin as zengin_commands
 from onetime.config import Config
 from onetime.domain.errors import OnetimeError
@@ -357,6 +358,7 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     zengin_commands.register(sub)
     backup_commands.register(sub)
+    people.register(sub)
     return p
 
 

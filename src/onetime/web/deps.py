@@ -19,6 +19,9 @@ from onetime.banking.service.users import Standing
 from onetime.web import http
 
 MAX_FIELD = 2000
+# With an initial password, only パスワード変更 and ログアウト are open (web/routes/password.py).
+PASSWORD_PAGE = "/password"  # noqa: S105 - a path, not a password
+OPEN_WITH_INITIAL_PASSWORD = frozenset({PASSWORD_PAGE, "/logout"})
 
 
 def site(request: Request) -> SiteServices:
@@ -72,6 +75,9 @@ def customer(request: Request) -> Customer:
     # Revoked or suspended since sign-in, wherever that happened: the session is over.
     if site(request).sessions.end_if_outlived(row, standing.token):
         raise http.LoginRequired("customer", expired=True)
+    if standing.user.must_change_password and \
+            request.url.path not in OPEN_WITH_INITIAL_PASSWORD:
+        raise http.Redirect(PASSWORD_PAGE)
     return Customer(row, token or "", inst, standing)
 
 

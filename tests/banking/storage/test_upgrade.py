@@ -112,6 +112,14 @@ class TestUpgradeFromTheOldHead:
             assert conn.execute(text("SELECT count(*) FROM banks")).scalar_one() == 1
 
 
+def _banking_head() -> str:
+    """The banking history's head, whichever revision it is now."""
+    from alembic.script import ScriptDirectory
+
+    from onetime.storage.migrate import BANKING, _config
+    return ScriptDirectory.from_config(_config(None, BANKING)).get_current_head()
+
+
 def _names_site_table(change) -> bool:
     if isinstance(change, list):
         return any(_names_site_table(c) for c in change)

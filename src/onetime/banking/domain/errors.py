@@ -266,3 +266,119 @@ class InvalidBatchLine(InvalidInput):
 class EmptyBatch(InvalidInput):
     code = "empty_batch"
     title = "The batch has no lines"
+# -- onboarding and 利用者管理 ------------------------------------------------------
+
+
+class InvalidName(InvalidInput):
+    code = "invalid_name"
+    title = "A name of 1-100 characters is required"
+
+
+class InvalidContractNumber(InvalidInput):
+    code = "invalid_contract_number"
+    title = "Contract number must be 1-16 digits"
+
+
+class ContractNumberTaken(OnetimeError):
+    code = "contract_number_taken"
+    title = "Contract number already in use"
+
+
+class InvalidRole(InvalidInput):
+    """利用者登録 makes admin or general users; the master comes with the contract."""
+
+    code = "invalid_role"
+    title = "Invalid role"
+
+
+class InvalidApprover(InvalidInput):
+    code = "invalid_approver"
+    title = "承認権限 is yes or no"
+
+
+class InvalidOperations(InvalidInput):
+    code = "invalid_operations"
+    title = "Unknown operation in the user's rights"
+
+
+class InvalidLimit(InvalidInput):
+    """A limit that is not whole yen, or a one-transfer limit above the daily one."""
+
+    code = "invalid_limit"
+    title = "Limits are whole yen; one transfer at most the daily limit"
+
+
+class LimitOverContract(InvalidInput):
+    code = "limit_over_contract"
+    title = "A user's limit cannot exceed the contract's"
+
+
+class MasterNotChangeable(NotPermitted):
+    """The master user comes and goes with the contract (the branch); an admin user
+    neither changes nor deletes them."""
+
+    code = "master_not_changeable"
+    title = "The master user cannot be changed here"
+
+
+class SelfDeletionNotPermitted(NotPermitted):
+    code = "self_deletion_not_permitted"
+    title = "You cannot delete yourself"
+
+
+class SelfRoleChangeNotPermitted(NotPermitted):
+    """A manager cannot take away their own role or rights by mistake."""
+
+    code = "self_role_change_not_permitted"
+    title = "You cannot change your own role or rights"
+
+
+class OperationNotPermitted(NotPermitted):
+    """The user's rights (利用者管理) do not include this operation."""
+
+    code = "operation_not_permitted"
+    title = "You are not permitted to do this operation"
+
+
+class OverUserLimit(OnetimeError):
+    code = "over_user_limit"
+    title = "Amount is over your limit for one transfer"
+
+
+class DailyLimitExceeded(OnetimeError):
+    code = "daily_limit_exceeded"
+    title = "Amount would exceed your daily limit"
+
+
+class WrongCurrentPassword(OnetimeError):
+    code = "wrong_current_password"
+    title = "Current password is incorrect"
+
+
+class PasswordReused(InvalidInput):
+    code = "password_reused"
+    title = "The new password must differ from the current one"
+
+
+class PasswordsDiffer(InvalidInput):
+    code = "passwords_differ"
+    title = "The two new passwords differ"
+
+
+class StaffNotPermitted(NotPermitted):
+    """A clerk asked for what only a supervisor does (banking/domain/rights.py)."""
+
+    code = "staff_not_permitted"
+    title = "A supervisor does this"
+
+
+class BatchRefused(InvalidInput):
+    """A CSV file with bad lines: nothing of it was created. `problems` holds
+    (line number, error) for every bad line."""
+
+    code = "batch_refused"
+    title = "The file has errors; nothing was created"
+
+    def __init__(self, problems: list[tuple[int, OnetimeError]]) -> None:
+        super().__init__("; ".join(f"line {n}: {e.code}: {e.detail}" for n, e in problems))
+        self.problems = problems

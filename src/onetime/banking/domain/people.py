@@ -24,10 +24,13 @@ from onetime.banking.domain.errors import (
     UserNotFound,
     WeakPassword,
 )
-from onetime.domain.values import REASON_MAX
+from onetime.domain.values import REASON_MAX, RULE_3_OPERATIONS, Operation
 
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{5,31}")
 PASSWORD_MIN, PASSWORD_MAX = 8, 64
+# A contract's limits unless the branch sets others (yen); users' limits stay within them.
+CONTRACT_LIMIT_PER_TRANSFER = 10_000_000
+CONTRACT_LIMIT_PER_DAY = 50_000_000
 
 
 class Role(StrEnum):
@@ -41,6 +44,13 @@ class Role(StrEnum):
 MANAGERS = frozenset({Role.MASTER, Role.ADMIN})
 
 
+class StaffRole(StrEnum):
+    """Branch staff: what each may do is banking/domain/rights.py's STAFF_MAY."""
+
+    CLERK = "clerk"
+    SUPERVISOR = "supervisor"
+
+
 @dataclass(frozen=True)
 class Contract:
     """ご契約先: a business customer; OTP use starts when the branch enables it (rule 4)."""
@@ -51,6 +61,8 @@ class Contract:
     name: str
     otp_enabled_at: datetime | None = None
     otp_enabled_by: str | None = None
+    limit_per_transfer: int = CONTRACT_LIMIT_PER_TRANSFER
+    limit_per_day: int = CONTRACT_LIMIT_PER_DAY
 
     @property
     def otp_enabled(self) -> bool:
@@ -68,6 +80,12 @@ class SiteUser:
     user_id: str
     name: str
     role: Role
+    # 利用者管理: which of rule 3's operations, 承認権限, own limits (None: the contract's).
+    operations: frozenset[Operation] = RULE_3_OPERATIONS
+    approver: bool = True
+    limit_per_transfer: int | None = None
+    limit_per_day: int | None = None
+    must_change_password: bool = False
 
     @property
     def actor(self) -> str:
@@ -85,6 +103,7 @@ class BranchStaff:
     institution_id: int
     staff_id: str
     name: str
+    role: StaffRole = StaffRole.CLERK
 
     @property
     def actor(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from onetime.banking.domain import people
+from onetime.banking.domain import people, rights
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
     LoginIdTaken,
@@ -18,7 +18,8 @@ from onetime.banking.domain.errors import (
     OtpAlreadyEnabled,
     UnknownStaff,
 )
-from onetime.banking.domain.people import BranchStaff, Contract, SiteUser
+from onetime.banking.domain.people import BranchStaff, Contract, SiteUser, StaffRole
+from onetime.banking.domain.rights import StaffAction
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import STAFF, LoginService
 from onetime.banking.service.sessions import SessionService
@@ -51,14 +52,16 @@ class BranchService:
         self.repo = ctx.people
 
     def add_staff(self, institution: Bank, staff_id: str, name: str,
-                  password: str) -> BranchStaff:
+                  password: str, role: StaffRole = StaffRole.CLERK) -> BranchStaff:
+        """A staff account with a known password (the demo, tests); 行員登録 and the CLI go
+        through OnboardingService, which audits and generates the password."""
         staff_id = people.login_id(staff_id)
         people.password(password)
         password_hash = self.hasher.hash(password)
         try:
             with self.ctx.db.write() as conn:
                 pk = self.repo.add_staff(conn, institution.id, staff_id, name, password_hash,
-                                         self.ctx.clock.now())
+                                         self.ctx.clock.now(), role)
                 staff = self.repo.staff(conn, institution.id, pk)
         except DuplicateKey:
             raise LoginIdTaken("staff ID already in use") from None
@@ -97,7 +100,9 @@ class BranchService:
 
     def enable_otp(self, institution: Bank, staff: BranchStaff, contract_id: int,
                    reason: str, *, source_ip: str | None = None) -> Contract:
-        """認証開始申込. Raises ReasonRequired, ContractNotFound, OtpAlreadyEnabled."""
+        """認証開始申込. Raises StaffNotPermitted (a clerk), ReasonRequired,
+        ContractNotFound, OtpAlreadyEnabled."""
+        rights.ensure_staff_may(staff, StaffAction.ENABLE_OTP)
         reason = people.reason(reason)
         contract = self.users.contract(institution, contract_id)
         now = self.ctx.clock.now()
@@ -111,7 +116,8 @@ class BranchService:
 
     def release(self, institution: Bank, staff: BranchStaff, site_user_id: int,
                 reason: str, *, source_ip: str | None = None) -> TokenDocument:
-        """Raises ReasonRequired, UserNotFound, TokenNotSuspended."""
+        """Raises StaffNotPermitted, ReasonRequired, UserNotFound, TokenNotSuspended."""
+        rights.ensure_staff_may(staff, StaffAction.RELEASE)
         reason = people.reason(reason)
         user = self.users.user(institution, site_user_id)
         doc = self.tokens.release(institution, user.user_id, actor=staff.actor, reason=reason,
@@ -121,7 +127,9 @@ class BranchService:
 
     def revoke(self, institution: Bank, staff: BranchStaff, site_user_id: int,
                reason: str, *, source_ip: str | None = None) -> TokenDocument:
-        """Raises ReasonRequired, UserNotFound, TokenNotFound. The user's sessions end."""
+        """Raises StaffNotPermitted (a clerk), ReasonRequired, UserNotFound,
+        TokenNotFound. The user's sessions end."""
+        rights.ensure_staff_may(staff, StaffAction.REVOKE)
         reason = people.reason(reason)
         user = self.users.user(institution, site_user_id)
         doc = self.tokens.revoke(institution, user.user_id, actor=staff.actor, reason=reason,
@@ -134,7 +142,8 @@ class BranchService:
                        reason: str, *, source_ip: str | None = None) -> TokenDocument:
         """An issued or set-up-but-unconfirmed token ends now, so the user issues afresh
         (forgotten activation password, lost mail). Raises ReasonRequired, UserNotFound,
-        NoIssuanceToReset."""
+        NoIssuanceToReset, StaffNotPermitted."""
+        rights.ensure_staff_may(staff, StaffAction.RESET_ISSUANCE)
         reason = people.reason(reason)
         user = self.users.user(institution, site_user_id)
         try:

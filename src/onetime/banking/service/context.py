@@ -12,6 +12,7 @@ from onetime.banking.storage.database import Connection, Database
 from onetime.banking.storage.ledger import LedgerRepository
 from onetime.banking.storage.people import PeopleRepository
 from onetime.banking.storage.sessions import SessionRepository, ThrottleRepository
+from onetime.banking.storage.totals import TotalsRepository
 from onetime.crypto import KeyRing
 from onetime.domain.clock import Clock
 
@@ -39,3 +40,4 @@ class Context:
     throttle: ThrottleRepository = field(default_factory=ThrottleRepository)
     ledger: LedgerRepository = field(default_factory=LedgerRepository)
     banks: BankRepository = field(default_factory=BankRepository)
+    totals: TotalsRepository = field(default_factory=TotalsRepository)

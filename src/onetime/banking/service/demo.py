@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.fees import DEFAULT_FEES
-from onetime.banking.domain.people import Role
+from onetime.banking.domain.people import Role, StaffRole
 from onetime.banking.domain.transfers import AccountType
 from onetime.banking.service.services import SiteServices
 from onetime.banking.storage.ledger import CLEARING, CUSTOMER, FEE_INCOME
@@ -23,7 +23,8 @@ USERS = [
     ("demo-admin", "デモ 花子", Role.ADMIN, "Admin-pass1", "Admin-conf1"),
     ("demo-general", "デモ 次郎", Role.GENERAL, "General-pass1", "General-conf1"),
 ]
-STAFF = ("branch01", "窓口 一郎", "Branch-pass1")
+# The demo's branch account is a supervisor: it does all the console offers.
+STAFF = ("branch01", "窓口 一郎", "Branch-pass1", "supervisor")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def seed_demo(site: SiteServices, institution: Bank, *,
         if not ledger.fee_bands(conn, institution.id):
             ledger.set_fee_bands(conn, institution.id, list(DEFAULT_FEES))
     if staff:
-        site.branch.add_staff(institution, staff[0], staff[1], staff[2])
+        site.branch.add_staff(institution, *staff[:3], role=StaffRole(staff[3]))
     if otp_enabled:
         with ctx.db.write() as conn:
             site.users.repo.enable_otp(conn, contract.id, "demo", now)

@@ -12,11 +12,14 @@ from onetime.banking.service.branch import BranchService
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import LoginService
 from onetime.banking.service.management import ManagementService
+from onetime.banking.service.onboarding import OnboardingService
+from onetime.banking.service.passwords import PasswordService
 from onetime.banking.service.sessions import SessionService
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.service.throttling import Throttle
 from onetime.banking.service.tokens import Tokens
 from onetime.banking.service.transfers import TransferService
+from onetime.banking.service.user_admin import UserAdminService
 from onetime.banking.service.users import SiteUserService
 from onetime.crypto import PasswordHasher
 
@@ -34,6 +37,9 @@ class SiteServices:
     branch: BranchService
     sessions: SessionService
     kick: Callable[[], None]
+    onboarding: OnboardingService
+    user_admin: UserAdminService
+    passwords: PasswordService
 
     @classmethod
     def build(cls, ctx: Context, *, profiles: ProfileSource | None = None,
@@ -50,10 +56,13 @@ class SiteServices:
         login = LoginService(ctx, hasher, throttle)
         users = SiteUserService(ctx, tokens, hasher, login)
         stepup = StepUpService(ctx, tokens, hasher, throttle, kick, sessions)
+        onboarding = OnboardingService(ctx, hasher)
         return cls(
             ctx=ctx, institutions=BankService(ctx, profiles), tokens=tokens, users=users,
             stepup=stepup, management=ManagementService(users, tokens, stepup, sessions),
             transfers=TransferService(ctx, stepup), batches=BatchService(ctx),
             branch=BranchService(ctx, users, tokens, hasher, login, kick, sessions),
-            sessions=sessions, kick=kick)
+            sessions=sessions, kick=kick, onboarding=onboarding,
+            user_admin=UserAdminService(onboarding, stepup, tokens, sessions),
+            passwords=PasswordService(ctx, hasher, throttle))
 

@@ -28,6 +28,7 @@ from onetime.banking.domain.stepup import Requirement
 from onetime.banking.domain.transfers import AccountType, Destination
 from onetime.banking.service import zengin as banks
 from onetime.banking.service.context import Context
+from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
@@ -72,6 +73,7 @@ class TransferService:
     def __init__(self, ctx: Context, stepup: StepUpService) -> None:
         self.ctx, self.stepup = ctx, stepup
         self.ledger = ctx.ledger
+        self.limits = TransferLimits(ctx)
 
     def requirement(self, institution: Bank, contract: Contract) -> Requirement:
         return self.stepup.requirement(institution, contract, Operation.TRANSFER)
@@ -103,6 +105,7 @@ class TransferService:
             fee = self._fee(conn, institution, source, bank, branch, yen)
         if source.balance < yen + fee:
             raise InsufficientBalance("the balance is short")
+        self.limits.check(institution, user, yen)
         return TransferDraft(
             request_id=secrets.token_urlsafe(16), from_account_id=source.id,
             destination=Destination(bank, bank_name, branch, branch_name, kind, number, name),
@@ -122,6 +125,7 @@ class TransferService:
         with self.ctx.db.read() as conn:
             if self.ledger.transfer_by_request(conn, institution.id, draft.request_id):
                 raise TransferExpired("this transfer was already executed")
+        self.limits.check(institution, user, draft.amount)  # before a code is used up
         self.stepup.check(institution, user, contract, Operation.TRANSFER,
                           confirmation_password, code, source_ip=source_ip)
         dest = draft.destination
@@ -137,6 +141,7 @@ class TransferService:
                     raise AccountNotFound("no account to credit")
                 if target.id == source.id:
                     raise SameAccount("source and destination are the same account")
+                self.limits.check(institution, user, draft.amount, conn)  # in turn, locked
                 fee = self._fee(conn, institution, source, dest.bank_code, dest.branch_code,
                                 draft.amount)
                 journal_id = self.ledger.book(conn, institution.id, Booking(

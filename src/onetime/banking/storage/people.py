@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from onetime.banking.domain.people import BranchStaff, Contract, Role, SiteUser
+from onetime.banking.domain.people import BranchStaff, Contract, Role, SiteUser, StaffRole
+from onetime.banking.domain.rights import Rights
 from onetime.banking.storage.schema import branch_staff, contracts, site_users
+from onetime.domain.values import Operation
 from onetime.storage.conflicts import duplicate_key_as_conflict
 
 SEARCH_LIMIT = 50
@@ -17,20 +19,33 @@ def _contract(row) -> Contract:
     m = row._mapping
     return Contract(id=m["id"], institution_id=m["institution_id"], number=m["number"],
                     name=m["name"], otp_enabled_at=m["otp_enabled_at"],
-                    otp_enabled_by=m["otp_enabled_by"])
+                    otp_enabled_by=m["otp_enabled_by"],
+                    limit_per_transfer=m["limit_per_transfer"], limit_per_day=m["limit_per_day"])
 
 
 def _user(row) -> SiteUser:
     m = row._mapping
     return SiteUser(id=m["id"], institution_id=m["institution_id"],
                     contract_id=m["contract_id"], login_id=m["login_id"], user_id=m["user_id"],
-                    name=m["name"], role=Role(m["role"]))
+                    name=m["name"], role=Role(m["role"]),
+                    operations=_operations(m["operations"]), approver=bool(m["approver"]),
+                    limit_per_transfer=m["limit_per_transfer"], limit_per_day=m["limit_per_day"],
+                    must_change_password=bool(m["must_change_password"]))
+
+
+def _operations(text: str) -> frozenset[Operation]:
+    return frozenset(Operation(v) for v in text.split(",") if v)
+
+
+def _operations_text(chosen: frozenset[Operation]) -> str:
+    # In Operation's order, so the column reads the same for the same rights.
+    return ",".join(o.value for o in Operation if o in chosen)
 
 
 def _staff(row) -> BranchStaff:
     m = row._mapping
     return BranchStaff(id=m["id"], institution_id=m["institution_id"], staff_id=m["staff_id"],
-                       name=m["name"])
+                       name=m["name"], role=StaffRole(m["role"]))
 
 
 def _like(text: str) -> str:
@@ -42,10 +57,17 @@ class PeopleRepository:
     # -- contracts ---------------------------------------------------------------
 
     def add_contract(self, conn: Connection, institution_id: int, number: str, name: str,
-                     now: datetime) -> int:
-        return conn.execute(insert(contracts).values(
-            institution_id=institution_id, number=number, name=name, created_at=now,
-        ).returning(contracts.c.id)).scalar_one()
+                     now: datetime, *, limit_per_transfer: int | None = None,
+                     limit_per_day: int | None = None) -> int:
+        """Raises DuplicateKey if the contract number is taken. Limits left None take
+        the table's defaults."""
+        limits = {k: v for k, v in (("limit_per_transfer", limit_per_transfer),
+                                    ("limit_per_day", limit_per_day)) if v is not None}
+        with duplicate_key_as_conflict():
+            return conn.execute(insert(contracts).values(
+                institution_id=institution_id, number=number, name=name, created_at=now,
+                **limits,
+            ).returning(contracts.c.id)).scalar_one()
 
     def contract_id_by_number(self, conn: Connection, institution_id: int,
                               number: str) -> int | None:
@@ -77,15 +99,46 @@ class PeopleRepository:
 
     def add_user(self, conn: Connection, *, institution_id: int, contract_id: int,
                  login_id: str, user_id: str, name: str, role: Role, login_hash: str,
-                 confirmation_hash: str, now: datetime) -> int:
+                 confirmation_hash: str, now: datetime, rights: Rights | None = None,
+                 must_change_password: bool = False) -> int:
         """Raises DuplicateKey if the login ID or user ID is taken, or (the partial unique
-        index) the contract has its master user already."""
+        index) the contract has its master user already. Without `rights`, every
+        operation, 承認権限 and the contract's limits."""
+        values = {"role": role.value, **(_rights_values(rights) if rights else {})}
         with duplicate_key_as_conflict():
             return conn.execute(insert(site_users).values(
                 institution_id=institution_id, contract_id=contract_id, login_id=login_id,
-                user_id=user_id, name=name, role=role.value, login_hash=login_hash,
+                user_id=user_id, name=name, login_hash=login_hash,
                 confirmation_hash=confirmation_hash, created_at=now,
+                must_change_password=must_change_password, **values,
             ).returning(site_users.c.id)).scalar_one()
+
+    def change_user(self, conn: Connection, site_user_id: int, name: str,
+                    rights: Rights) -> bool:
+        """利用者情報変更; whether the user was still there. The partial unique index
+        refuses a second master (DuplicateKey)."""
+        with duplicate_key_as_conflict():
+            return bool(conn.execute(update(site_users).where(site_users.c.id == site_user_id)
+                                     .values(name=name, **_rights_values(rights))).rowcount)
+
+    def delete_user(self, conn: Connection, site_user_id: int) -> bool:
+        """利用者削除; whether there was a user to delete."""
+        return bool(conn.execute(delete(site_users)
+                                 .where(site_users.c.id == site_user_id)).rowcount)
+
+    def set_passwords(self, conn: Connection, site_user_id: int, *, login_hash: str,
+                      confirmation_hash: str, must_change_password: bool) -> bool:
+        return bool(conn.execute(update(site_users).where(site_users.c.id == site_user_id)
+                                 .values(login_hash=login_hash,
+                                         confirmation_hash=confirmation_hash,
+                                         must_change_password=must_change_password)).rowcount)
+
+    def lock_user(self, conn: Connection, site_user_id: int) -> None:
+        """Hold the user's row to the end of the transaction (PostgreSQL; SQLite's write
+        lock is the whole database): two transfers of one user check the day's total in
+        turn, not side by side."""
+        conn.execute(select(site_users.c.id).where(site_users.c.id == site_user_id)
+                     .with_for_update())
 
     def user(self, conn: Connection, institution_id: int, site_user_id: int) -> SiteUser | None:
         row = conn.execute(select(site_users).where(
@@ -128,13 +181,26 @@ class PeopleRepository:
     # -- branch staff ------------------------------------------------------------
 
     def add_staff(self, conn: Connection, institution_id: int, staff_id: str, name: str,
-                  password_hash: str, now: datetime) -> int:
+                  password_hash: str, now: datetime,
+                  role: StaffRole = StaffRole.CLERK) -> int:
         """Raises DuplicateKey if the staff ID is taken."""
         with duplicate_key_as_conflict():
             return conn.execute(insert(branch_staff).values(
                 institution_id=institution_id, staff_id=staff_id, name=name,
-                password_hash=password_hash, created_at=now,
+                password_hash=password_hash, role=role.value, created_at=now,
             ).returning(branch_staff.c.id)).scalar_one()
+
+    def staff_id_taken(self, conn: Connection, institution_id: int, staff_id: str) -> bool:
+        return conn.execute(select(branch_staff.c.id).where(
+            branch_staff.c.institution_id == institution_id,
+            branch_staff.c.staff_id == staff_id)).first() is not None
+
+    def login_id_taken(self, conn: Connection, institution_id: int, login_id: str,
+                       user_id: str) -> bool:
+        return conn.execute(select(site_users.c.id).where(
+            site_users.c.institution_id == institution_id,
+            or_(site_users.c.login_id == login_id,
+                site_users.c.user_id == user_id))).first() is not None
 
     def staff(self, conn: Connection, institution_id: int, staff_pk: int) -> BranchStaff | None:
         row = conn.execute(select(branch_staff).where(
@@ -148,3 +214,9 @@ class PeopleRepository:
             branch_staff.c.institution_id == institution_id,
             branch_staff.c.staff_id == staff_id)).first()
         return (_staff(row), row._mapping["password_hash"]) if row else None
+
+
+def _rights_values(rights: Rights) -> dict:
+    return {"role": rights.role.value, "operations": _operations_text(rights.operations),
+            "approver": rights.approver, "limit_per_transfer": rights.limit_per_transfer,
+            "limit_per_day": rights.limit_per_day}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -22,7 +23,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 
 from onetime.storage.schema import BigId, UTCDateTime
@@ -55,6 +58,9 @@ contracts = Table(
     # 認証開始申込 (rule 4): set once by the branch.
     Column("otp_enabled_at", UTCDateTime, nullable=True),
     Column("otp_enabled_by", String(128), nullable=True),
+    # What a user's own limits may reach (banking/domain/rights.py), in yen.
+    Column("limit_per_transfer", BigInteger, nullable=False, server_default="10000000"),
+    Column("limit_per_day", BigInteger, nullable=False, server_default="50000000"),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("institution_id", "number"),
 )
@@ -73,6 +79,16 @@ site_users = Table(
     # argon2id PHC strings; never the passwords.
     Column("login_hash", String(200), nullable=False),
     Column("confirmation_hash", String(200), nullable=False),
+    # 利用者管理's rights: rule 3's operations the user may do (comma-separated values of
+    # Operation), 承認権限, and the user's own limits in yen (null: the contract's).
+    Column("operations", String(200), nullable=False, server_default=(
+        "transfer,bulk_transfer,payroll_transfer,approval,payeasy,"
+        "token_management,user_management")),
+    Column("approver", Boolean, nullable=False, server_default=true()),
+    Column("limit_per_transfer", BigInteger, nullable=True),
+    Column("limit_per_day", BigInteger, nullable=True),
+    # An initial password (branch or manager set it): every page leads to パスワード変更.
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("institution_id", "login_id"),
     UniqueConstraint("institution_id", "user_id"),
@@ -89,6 +105,7 @@ branch_staff = Table(
     Column("staff_id", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False, server_default="supervisor"),  # StaffRole
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("institution_id", "staff_id"),
 )
@@ -164,6 +181,8 @@ transfers = Table(
     Column("value_date", Date, nullable=True),
     UniqueConstraint("institution_id", "request_id"),
     Index("ix_transfers_contract_id_id", "contract_id", "id"),
+    # A user's total of the day (the daily limit) reads one range of this.
+    Index("ix_transfers_site_user_id_executed_at", "site_user_id", "executed_at"),
 )
 
 journal = Table(

@@ -7,7 +7,15 @@ from starlette.responses import RedirectResponse
 
 from onetime.banking.domain.errors import LoginFailed, LoginThrottled
 from onetime.web import http
-from onetime.web.deps import anonymous_form, any_form, customer, customer_form, institution, site
+from onetime.web.deps import (
+    PASSWORD_PAGE,
+    anonymous_form,
+    any_form,
+    customer,
+    customer_form,
+    institution,
+    site,
+)
 from onetime.web.i18n import LANGUAGES
 from onetime.web.refusals import anonymous_refusal, forget_anonymous, refuse_anonymous
 from onetime.web.render import render, translator
@@ -54,8 +62,9 @@ def login(request: Request, form: dict[str, str] = Depends(anonymous_form)):
                                 {"login_id": form.get("login_id", "")[:64]})
     token, _row = site(request).sessions.create("customer", inst.id, user.id)
     standing = site(request).users.standing(inst, user.id)
-    response = RedirectResponse("/issuance" if standing.needs_issuance else "/top",
-                                status_code=303)
+    after = PASSWORD_PAGE if user.must_change_password else \
+        "/issuance" if standing.needs_issuance else "/top"
+    response = RedirectResponse(after, status_code=303)
     http.set_cookie(response, request, http.CUSTOMER_COOKIE, token)
     return response
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
+from onetime.banking.domain import rights
 from onetime.banking.domain.errors import LoginFailed, LoginThrottled
+from onetime.banking.domain.rights import StaffAction
 from onetime.domain.errors import OnetimeError
 from onetime.web import http
 from onetime.web.deps import Staff, anonymous_form, institution, site, staff, staff_form
@@ -62,7 +64,8 @@ def logout(request: Request, form: dict[str, str] = Depends(staff_form)):
 def home(request: Request, q: str | None = None, who: Staff = Depends(staff)):
     result = site(request).branch.search(who.institution, q or "") if q is not None else None
     return render(request, "branch_home.html", area="branch", csrf=who.csrf,
-                  staff=who.staff, query=q or "", result=result)
+                  staff=who.staff, query=q or "", result=result,
+                  may_add_staff=rights.staff_may(who.staff, StaffAction.ADD_STAFF))
 
 
 def _contract_url(contract_id: int) -> str:
