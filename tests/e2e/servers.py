@@ -43,7 +43,9 @@ READY = "Application startup complete."
 # The service's setup and issuance at argon2's minimum cost, as the Site's context has.
 DEV_ARGS = ("--dev", "--kdf", "test")
 # What tests add to see each worker start; `public` servers start as an operator's do.
-TEST_ARGS = ("--log-level", "info", "--no-access-log", *DEV_ARGS)
+# A loaded CI machine starts workers slowly: uvicorn kills one silent for 5 s by default.
+TEST_ARGS = ("--log-level", "info", "--no-access-log", "--worker-healthcheck-timeout", "60",
+             *DEV_ARGS)
 
 
 def free_port() -> int:

@@ -89,7 +89,8 @@ class TestConcurrentTotals:
                         to_account_id=target.id, bank_code="2101", branch_code="001",
                         account_type=target.account_type,
                         account_number=target.account_number, holder_name="デモ",
-                        amount=30_000, now=site.ctx.clock.now())
+                        amount=30_000, fee=0, value_date=site.ctx.clock.now().date(),
+                        journal_id=None, now=site.ctx.clock.now())
                 outcomes.append("done")
             except DailyLimitExceeded:
                 outcomes.append("refused")
