@@ -186,8 +186,10 @@ class BulkService:
                 layout = data_layout(file.kind, edi=t.edi_info is not None)
                 problems.append(_at(starts, line, "data", layout, "deposit_type"))
                 continue
+            # The code list's names, as the entry screen shows (the file's are kana, 任意).
+            bank, branch = banks.names(t.bank_code, t.branch_code)
             lines.append(BulkLine(t.bank_code, t.branch_code, kind, t.account_number,
-                                  t.recipient_name, t.amount, t.bank_name, t.branch_name))
+                                  t.recipient_name, t.amount, bank, branch))
         if not problems and source is not None:
             try:
                 return self._draft(institution, source, file.kind, lines, head.transfer_date)
