@@ -63,7 +63,8 @@ class TestFile:
         draft = world.site.bulk.prepare_file(world.institution, world.master,
                                              payroll(world, [200_000, 10_000, 350_000]))
         assert (draft.count, draft.total, draft.fees) == (3, 560_000, 660 + 440 + 660)
-        assert draft.kind is Kind.PAYROLL and draft.value_date == date(2026, 11, 26)
+        assert draft.kind is Kind.PAYROLL
+        assert draft.value_date == date(2026, 11, 26)
         assert not draft.date_differs  # 取組日 1126 is the value date
         assert balances(world) == START  # a draft books nothing
         receipt = execute(world, draft, secret, clock)
@@ -132,7 +133,8 @@ class TestFile:
     def test_the_files_date_is_shown_but_the_value_date_books(self, world, clock):
         data = payroll(world, [1_000]).replace(b"1126", b"1201", 1)
         draft = world.site.bulk.prepare_file(world.institution, world.master, data)
-        assert draft.transfer_date == "1201" and draft.date_differs
+        assert draft.transfer_date == "1201"
+        assert draft.date_differs
         secret = activate(world, world.master, clock)
         assert execute(world, draft, secret, clock).value_date == date(2026, 11, 26)
 
@@ -170,7 +172,7 @@ def entered(world, *lines, kind="11"):
                                          from_account_id=source.id, rows=rows(*lines))
 
 
-BLANK = ("", "", "", "", "", "")
+BLANK = ("", "", "ordinary", "", "", "")  # the type is a select: never blank
 
 
 class TestScreen:

@@ -205,7 +205,7 @@ class BulkService:
                       from_account_id: object, rows: Iterable[Mapping[str, str]],
                       source_ip: str | None = None) -> BulkDraft:
         """Lines typed on screen (bank_code, branch_code, account_type, account_number,
-        holder_name, amount; a row left blank is skipped) → the draft.
+        holder_name, amount; a row left blank but for its type is skipped) → the draft.
 
         Raises InvalidBatchLine (the line's number among those filled in, and why),
         EmptyBatch, AccountNotFound, InsufficientBalance, InvalidInput for the kind.
@@ -215,7 +215,9 @@ class BulkService:
         except ValueError:
             raise InvalidInput("kind: 21, 11 or 12") from None
         source = self._own_account(user, from_account_id)
-        filled = [r for r in rows if any(str(v).strip() for v in r.values())]
+        # The account type is a select, never blank: a row is blank without the rest.
+        filled = [r for r in rows
+                  if any(str(v).strip() for k, v in r.items() if k != "account_type")]
         checked = batches.checked(CreditRecord(
             r.get("bank_code"), r.get("branch_code"), r.get("account_type"),
             r.get("account_number"), r.get("holder_name"), r.get("amount")) for r in filled)
