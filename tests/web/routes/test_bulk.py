@@ -47,7 +47,8 @@ class TestUpload:
         assert "合計件数</dt><dd id=\"count\">3件" in confirm
         assert "合計金額</dt><dd id=\"total\">560,000円" in confirm
         assert '<dd id="fees">1,760円' in confirm
-        assert "みずほ" in confirm and "ﾀﾅｶ ｲﾁﾛｳ" in confirm
+        assert "みずほ" in confirm
+        assert "ﾀﾅｶ ｲﾁﾛｳ" in confirm
         assert balance(world) == START  # confirmation books nothing
         rid = request_id(confirm)
         form = {"csrf_token": token, "request_id": rid, "confirmation_password": "Master-conf1",
@@ -84,7 +85,8 @@ class TestUpload:
         log_in(client, "demo-master")
         page = refused(client, upload(client, "給与です".encode(), page_token(client, "/bulk")),
                        "/bulk")
-        assert "振込ファイルに誤りがあります" in page and "<td>1</td>" in page
+        assert "振込ファイルに誤りがあります" in page
+        assert "<td>1</td>" in page
 
     def test_the_upload_refuses_a_forged_token(self, client, world, clock):
         activate(world, world.master, clock)
@@ -113,7 +115,8 @@ class TestEntry:
         first = ("0001", "001", "ordinary", "1234567", "ﾔﾏﾀﾞ", "1000")
         response = entry(client, token, [first], action="add", account=account)
         page = client.get(response.headers["location"]).text
-        assert 'name="amount_4"' in page and 'value="ﾔﾏﾀﾞ"' in page
+        assert 'name="amount_4"' in page
+        assert 'value="ﾔﾏﾀﾞ"' in page
         over = ("0001", "001", "ordinary", "7654321", "ｽｽﾞｷ", "10000000000")
         page = refused(client, entry(client, token, [first, over], account=account, count=4),
                        "/bulk/entry")
@@ -149,6 +152,7 @@ class TestEntry:
         top = client.get("/top").text
         assert '<a href="/bulk">総合振込・給与・賞与振込</a>' in top
         page = client.get("/bulk").text
-        assert "ファイル取込" in page and "振込データ" in page
+        assert "ファイル取込" in page
+        assert "振込データ" in page
         assert 'enctype="multipart/form-data"' in page
         assert csrf_of(page)
