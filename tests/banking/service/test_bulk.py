@@ -3,6 +3,7 @@ booked once, all or nothing (on both databases)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -213,3 +214,30 @@ class TestScreen:
         assert BulkDraft.from_dict(draft.to_dict()) == draft
         assert draft.total == sum(amounts)
         assert draft.fees == sum(440 if a < 30_000 else 660 for a in amounts)
+
+
+class TestDoubleSubmit:
+    def test_two_executions_at_once_book_once(self, world, clock):
+        secret = activate(world, world.master, clock)
+        draft = world.site.bulk.prepare_file(world.institution, world.master,
+                                             payroll(world, [10_000, 20_000]))
+        typed = code(secret, clock)
+        outcomes, barrier = [], threading.Barrier(2)
+
+        def press():
+            barrier.wait(timeout=10)
+            try:
+                outcomes.append(world.site.bulk.execute(
+                    world.institution, world.master, world.contract, draft,
+                    world.confirmation(world.master), typed))
+            except (AlreadyBooked, CodeRejected) as exc:  # the code is single use too
+                outcomes.append(exc)
+
+        threads = [threading.Thread(target=press) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        booked = [o for o in outcomes if not isinstance(o, Exception)]
+        assert len(outcomes) == 2 and len(booked) == 1
+        assert balances(world) == (START[0] - 30_000 - 880, START[1])

@@ -156,3 +156,22 @@ class TestEntry:
         assert "振込データ" in page
         assert 'enctype="multipart/form-data"' in page
         assert csrf_of(page)
+
+
+class TestSize:
+    def test_a_thousand_line_payroll_passes_the_body_limit(self, client, world, clock):
+        # 122 KB: over the API's 64 KiB default, which /bulk/upload lifts to 1 MiB.
+        activate(world, world.master, clock)
+        log_in(client, "demo-master")
+        data = payroll(world, [1_000] * 1_000)
+        assert len(data) > 64 * 1024
+        response = upload(client, data, page_token(client, "/bulk"))
+        assert response.headers["location"] == "/bulk/confirm"
+        assert "<dd id=\"count\">1000件" in client.get("/bulk/confirm").text
+
+    def test_a_file_over_the_limit_is_refused_with_a_message(self, client, world, clock):
+        activate(world, world.master, clock)
+        log_in(client, "demo-master")
+        response = upload(client, b"1" * (1024 * 1024 + 1), page_token(client, "/bulk"))
+        assert "振込データのファイルが大きすぎます" in refused(client, response, "/bulk")
+        assert balance(world) == START
