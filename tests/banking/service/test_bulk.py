@@ -239,5 +239,6 @@ class TestDoubleSubmit:
         for t in threads:
             t.join(timeout=60)
         booked = [o for o in outcomes if not isinstance(o, Exception)]
-        assert len(outcomes) == 2 and len(booked) == 1
+        assert len(outcomes) == 2
+        assert len(booked) == 1
         assert balances(world) == (START[0] - 30_000 - 880, START[1])
