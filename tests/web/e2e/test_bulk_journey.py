@@ -13,11 +13,11 @@ from onetime.banking.domain.zengin import DepositType, Header, Kind, Transfer, Z
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("site-e2e")]
 
-ACCOUNT = "0000004"  # the ordinary account seed_demo gives contract 4000004
+ACCOUNT = "0000005"  # the ordinary account seed_demo gives contract 5000005
 
 
 def payroll(kind: Kind, amounts: list[int]) -> bytes:
-    head = Header(kind=kind, requester_code="0004000004", requester_name="ｷﾕｳﾖｺｳｷﾞﾖｳ(ｶ",
+    head = Header(kind=kind, requester_code="0005000005", requester_name="ｷﾕｳﾖｺｳｷﾞﾖｳ(ｶ",
                   transfer_date="1126", bank_code="2101", branch_code="001",
                   deposit_type=DepositType.ORDINARY, account_number=ACCOUNT)
     return zengin.render(ZenginFile(head, tuple(
