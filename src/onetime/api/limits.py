@@ -7,6 +7,8 @@ from starlette.exceptions import HTTPException
 
 DEFAULT_LIMIT = 64 * 1024
 PSKC_LIMIT = 16 * 1024 * 1024
+# The site's 全銀 file upload (banking/service/bulk.py MAX_UPLOAD, 1 MiB) and its form.
+UPLOAD_PATH, UPLOAD_LIMIT = "/bulk/upload", 1024 * 1024 + 16 * 1024
 
 
 class TooLarge(HTTPException):
@@ -23,7 +25,9 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = PSKC_LIMIT if scope["path"].endswith("/tokens/import") else DEFAULT_LIMIT
+        path = scope["path"]
+        limit = (PSKC_LIMIT if path.endswith("/tokens/import")
+                 else UPLOAD_LIMIT if path == UPLOAD_PATH else DEFAULT_LIMIT)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:

@@ -19,6 +19,7 @@ from onetime.web.render import error_page
 from onetime.web.routes import (
     auth,
     branch,
+    bulk,
     devmail,
     issuance,
     management,
@@ -94,8 +95,8 @@ def create_site(site: SiteServices, config: SiteConfig) -> FastAPI:
         return response
 
     # onboarding before branch: /branch/contracts/new is not a contract's ID.
-    for module in (auth, password, issuance, top, management, users, transfer, onboarding,
-                   branch):
+    for module in (auth, password, issuance, top, management, users, transfer, bulk,
+                   onboarding, branch):
         app.include_router(module.router)
     if config.demo:
         app.include_router(devmail.router)

@@ -110,6 +110,28 @@ def customer_form(who: Customer = Depends(customer),
     return form
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A multipart form: its text fields, and the bytes of its one file (cut at `limit`
+    + 1, so the service can tell a file too large without reading it all)."""
+
+    fields: dict[str, str]
+    data: bytes
+
+
+def uploaded(limit: int):
+    """The dependency reading a customer's upload form, its CSRF token checked first."""
+
+    async def read(request: Request, who: Customer = Depends(customer)) -> Upload:
+        data = await request.form(max_files=1, max_fields=20)
+        fields = {k: v[:MAX_FIELD] for k, v in data.items() if isinstance(v, str)}
+        http.check_csrf(fields, who.csrf)
+        file = next((v for v in data.values() if not isinstance(v, str)), None)
+        return Upload(fields, await file.read(limit + 1) if file is not None else b"")
+
+    return read
+
+
 def staff_form(who: Staff = Depends(staff),
                form: dict[str, str] = Depends(posted)) -> dict[str, str]:
     http.check_csrf(form, who.csrf)

@@ -51,6 +51,9 @@ SENDER = "otp@kenshinbank.co.jp"  # the manual's own mail domain (rule 14)
 # A second contract, OTP already enabled, for the English and keyboard-only passes.
 SECOND = [("kb-user01", "鍵盤 一子", Role.MASTER, "Keyboard-pass1", "Keyboard-conf1"),
           ("en-user01", "English Hanako", Role.ADMIN, "English-pass1", "English-conf1")]
+# A third, for 総合振込・給与・賞与振込 (test_bulk_journey.py): its ordinary account is 0000005.
+BULK = [("bulk-ja01", "給与 一郎", Role.MASTER, "Bulk-ja-pass1", "Bulk-ja-conf1"),
+        ("bulk-en01", "Payroll Jiro", Role.ADMIN, "Bulk-en-pass1", "Bulk-en-conf1")]
 
 
 def _chromium_or_skip() -> None:
@@ -119,6 +122,8 @@ def served(tmp_path_factory) -> Iterator[Served]:
     seed_demo(site, institution)  # OTP not yet enabled: the branch does it in step 1
     seed_demo(site, institution, contract_number="2000002", name="鍵盤工業株式会社",
               users=SECOND, staff=None, otp_enabled=True)
+    seed_demo(site, institution, contract_number="5000005", name="給与工業株式会社",
+              users=BULK, staff=None, otp_enabled=True)
     ctx.db.dispose()
 
     sink = MailSink(maildir, port=0)

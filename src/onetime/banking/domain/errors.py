@@ -263,6 +263,13 @@ class InvalidBatchLine(InvalidInput):
         self.cause_code = getattr(cause, "code", "invalid_input")
 
 
+class BatchFileTooLarge(InvalidInput):
+    """An uploaded transfer file is larger than the site takes (bulk.MAX_UPLOAD)."""
+
+    code = "batch_file_too_large"
+    title = "The transfer file is too large"
+
+
 class EmptyBatch(InvalidInput):
     code = "empty_batch"
     title = "The batch has no lines"

@@ -51,13 +51,15 @@ class BatchService:
 
     def book(self, institution: Bank, contract: Contract, *, debit_account_id: int,
              records: Iterable[CreditRecord], request_id: str, actor: str,
-             kind: JournalKind = JournalKind.PAYROLL) -> BatchReceipt:
+             kind: JournalKind = JournalKind.PAYROLL, operation: str | None = None,
+             user_id: str | None = None, source_ip: str | None = None) -> BatchReceipt:
         """Check every line, then book them all in one transaction.
 
         Raises InvalidBatchLine (its number; UnknownBank/UnknownBranch/SameAccount of a
         line are reported the same way), EmptyBatch, AccountNotFound (the debit account
         is not the contract's), InsufficientBalance, AlreadyBooked (this request ID).
-        Nothing is written unless it returns.
+        Nothing is written unless it returns. `operation` names the audit entry's
+        operation (rule 3's, when the site books it; else the journal's kind).
         """
         lines = batches.checked(records)
         for number, line in enumerate(lines, start=1):
@@ -79,7 +81,8 @@ class BatchService:
                     now)
                 self.ctx.audit.append(
                     conn, at=now, institution_id=institution.id, event="batch_booked",
-                    actor=actor, operation=kind.value, result="accepted",
+                    user_id=user_id, actor=actor, operation=operation or kind.value,
+                    result="accepted", source_ip=source_ip,
                     detail={"journal_id": journal_id, "lines": len(lines), "total": total,
                             "fees": fees, "value_date": dated.isoformat(),
                             "from": f"{source.branch_code}-{source.account_number}"})

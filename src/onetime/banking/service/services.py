@@ -9,6 +9,7 @@ from onetime.banking.otp import ProfileSource
 from onetime.banking.service.banks import BankService
 from onetime.banking.service.batches import BatchService
 from onetime.banking.service.branch import BranchService
+from onetime.banking.service.bulk import BulkService
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import LoginService
 from onetime.banking.service.management import ManagementService
@@ -34,6 +35,7 @@ class SiteServices:
     management: ManagementService
     transfers: TransferService
     batches: BatchService  # booking 総合振込 and 給与・賞与振込
+    bulk: BulkService  # their screens' use cases: upload or entry, draft, step-up
     branch: BranchService
     sessions: SessionService
     kick: Callable[[], None]
@@ -57,10 +59,12 @@ class SiteServices:
         users = SiteUserService(ctx, tokens, hasher, login)
         stepup = StepUpService(ctx, tokens, hasher, throttle, kick, sessions)
         onboarding = OnboardingService(ctx, hasher)
+        batches = BatchService(ctx)
         return cls(
             ctx=ctx, institutions=BankService(ctx, profiles), tokens=tokens, users=users,
             stepup=stepup, management=ManagementService(users, tokens, stepup, sessions),
-            transfers=TransferService(ctx, stepup), batches=BatchService(ctx),
+            transfers=TransferService(ctx, stepup), batches=batches,
+            bulk=BulkService(ctx, stepup, batches),
             branch=BranchService(ctx, users, tokens, hasher, login, kick, sessions),
             sessions=sessions, kick=kick, onboarding=onboarding,
             user_admin=UserAdminService(onboarding, stepup, tokens, sessions),
