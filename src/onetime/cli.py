@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from onetime.commands import payeasy as payeasy_commands
 from onetime.commands import zengin as zengin_commands
 from onetime.config import Config
 from onetime.domain.errors import OnetimeError
@@ -314,6 +315,7 @@ def parser() -> argparse.ArgumentParser:
                       help="argon2id cost; test is the minimum (tests only)")
     demo.set_defaults(func=cmd_demo)
     zengin_commands.register(sub)
+    payeasy_commands.register(sub)
     return p
 
 

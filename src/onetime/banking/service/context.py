@@ -10,6 +10,7 @@ from onetime.banking.otp import OtpService
 from onetime.banking.storage.banks import BankRepository
 from onetime.banking.storage.database import Connection, Database
 from onetime.banking.storage.ledger import LedgerRepository
+from onetime.banking.storage.payeasy import PayeasyRepository
 from onetime.banking.storage.people import PeopleRepository
 from onetime.banking.storage.sessions import SessionRepository, ThrottleRepository
 from onetime.crypto import KeyRing
@@ -39,3 +40,4 @@ class Context:
     throttle: ThrottleRepository = field(default_factory=ThrottleRepository)
     ledger: LedgerRepository = field(default_factory=LedgerRepository)
     banks: BankRepository = field(default_factory=BankRepository)
+    payeasy: PayeasyRepository = field(default_factory=PayeasyRepository)

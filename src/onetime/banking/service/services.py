@@ -12,6 +12,7 @@ from onetime.banking.service.branch import BranchService
 from onetime.banking.service.context import Context
 from onetime.banking.service.login import LoginService
 from onetime.banking.service.management import ManagementService
+from onetime.banking.service.payeasy import PayeasyService
 from onetime.banking.service.sessions import SessionService
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.service.throttling import Throttle
@@ -30,6 +31,7 @@ class SiteServices:
     stepup: StepUpService
     management: ManagementService
     transfers: TransferService
+    payeasy: PayeasyService  # 税金・各種料金の払込み（ペイジー）
     batches: BatchService  # booking 総合振込 and 給与・賞与振込
     branch: BranchService
     sessions: SessionService
@@ -53,7 +55,8 @@ class SiteServices:
         return cls(
             ctx=ctx, institutions=BankService(ctx, profiles), tokens=tokens, users=users,
             stepup=stepup, management=ManagementService(users, tokens, stepup, sessions),
-            transfers=TransferService(ctx, stepup), batches=BatchService(ctx),
+            transfers=TransferService(ctx, stepup), payeasy=PayeasyService(ctx, stepup),
+            batches=BatchService(ctx),
             branch=BranchService(ctx, users, tokens, hasher, login, kick, sessions),
             sessions=sessions, kick=kick)
 
