@@ -16,7 +16,16 @@ from onetime.domain import errors as e
 from onetime.web import http
 from onetime.web.config import SiteConfig
 from onetime.web.render import error_page
-from onetime.web.routes import auth, branch, devmail, issuance, management, top, transfer
+from onetime.web.routes import (
+    auth,
+    branch,
+    devmail,
+    issuance,
+    management,
+    payeasy,
+    top,
+    transfer,
+)
 from onetime.web.security import ErrorPages, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -82,7 +91,7 @@ def create_site(site: SiteServices, config: SiteConfig) -> FastAPI:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
-    for module in (auth, issuance, top, management, transfer, branch):
+    for module in (auth, issuance, top, management, transfer, payeasy, branch):
         app.include_router(module.router)
     if config.demo:
         app.include_router(devmail.router)

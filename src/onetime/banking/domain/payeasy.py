@@ -163,7 +163,17 @@ BILL_COLUMNS = 7  # bill,収納機関番号,お客様番号,確認番号,金額,
 
 
 def read_biller_file(text: str) -> tuple[list[BillerLine], list[BillLine]]:
-    """The billers and bills of a CSV file, or InvalidBillerFile naming every bad line.
+    """The billers and bills of a CSV file, or InvalidBillerFile naming every bad line."""
+    billers, bills, problems = parse_biller_file(text)
+    if problems:
+        raise InvalidBillerFile(problems)
+    return billers, bills
+
+
+def parse_biller_file(text: str) -> tuple[list[BillerLine], list[BillLine],
+                                          list[tuple[int, str, str]]]:
+    """The good lines of a CSV file and the problems of the others, (line, code, message):
+    the load checks the good ones against the database too, so one run names every bad line.
 
     A line is `biller,…` or `bill,…` (see BILLER_COLUMNS and BILL_COLUMNS); blank lines
     and lines starting with # are skipped. A biller or bill named twice is a problem.
@@ -195,9 +205,7 @@ def read_biller_file(text: str) -> tuple[list[BillerLine], list[BillLine]]:
                 raise InvalidInput(f"unknown record {row[0]!r}: biller or bill")
         except InvalidInput as exc:
             problems.append((number, exc.code, str(exc)))
-    if problems:
-        raise InvalidBillerFile(problems)
-    return billers, bills
+    return billers, bills, problems
 
 
 def _columns(row: list[str], count: int) -> list[str]:

@@ -205,9 +205,8 @@ class PayeasyService:
         Raises InvalidBillerFile naming every bad line; then nothing is loaded. A bill
         already loaded (same biller and number) is a bad line: a paid bill is never reset.
         """
-        biller_lines, bill_lines = rules.read_biller_file(text)
+        biller_lines, bill_lines, problems = rules.parse_biller_file(text)
         now = self.ctx.clock.now()
-        problems: list[tuple[int, str, str]] = []
         with self.ctx.db.write() as conn:
             ids: dict[str, tuple[int, BillerKind, int]] = {}
             for line in biller_lines:
@@ -245,7 +244,7 @@ class PayeasyService:
                     problems.append((bill.line, exc.code, str(exc)))
             if problems:
                 # Leaving the block by an exception rolls the whole file back.
-                raise InvalidBillerFile(problems)
+                raise InvalidBillerFile(sorted(problems))
         return LoadSummary(len(biller_lines), len(bill_lines))
 
     def _biller_of(self, conn: Connection, institution: Bank, number: str) -> Biller:
