@@ -5,8 +5,8 @@ sink; 3 初期設定 through the token app's library; 4 認証確認; 5 a transf
 step-up; 6 ten wrong codes suspend the master user and end their session; 7 the admin
 user passes the トークン管理 step-up and releases; 8 the admin user revokes the master
 user's token with the admin's own code, after a page that names the master user
-(nobody revokes their own token on these screens), which ends the master's session; 9 the embargo time is shown; 10 once the
-clock passes it, setup works again.
+(nobody revokes their own token on these screens), which ends the master's session;
+9 the embargo time is shown; 10 once the clock passes it, setup works again.
 """
 
 from __future__ import annotations
