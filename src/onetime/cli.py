@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from onetime.commands import backup as backup_commands
+from onetime.commands import payeasy as payeasy_commands
 from onetime.commands import people
 from onetime.commands import zengin as zengin_commands
 from onetime.config import Config
@@ -359,6 +360,7 @@ def parser() -> argparse.ArgumentParser:
     zengin_commands.register(sub)
     backup_commands.register(sub)
     people.register(sub)
+    payeasy_commands.register(sub)
     return p
 
 

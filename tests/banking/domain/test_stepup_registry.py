@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onetime.banking.domain import stepup
 from onetime.domain.errors import InvalidOperation
@@ -62,3 +66,12 @@ class TestRequirement:
     def test_an_operation_outside_the_registry_is_refused(self):
         with pytest.raises(InvalidOperation):
             stepup.requirement(Operation.LOGIN, DEFAULT, otp_enabled=True)
+
+
+class TestGrant:
+    @given(st.integers(min_value=-3600, max_value=3600))
+    def test_a_step_up_opens_the_screens_for_grant_exactly(self, seconds):
+        at = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+        now = at + timedelta(seconds=seconds)
+        assert stepup.still_granted(at, now) == (timedelta(0) <= now - at < stepup.GRANT)
+        assert not stepup.still_granted(None, now)

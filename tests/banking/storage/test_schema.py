@@ -8,6 +8,8 @@ from alembic.migration import MigrationContext
 from onetime.banking.storage.schema import (
     accounts,
     banks,
+    billers,
+    bills,
     branch_staff,
     contracts,
     journal,
@@ -21,7 +23,8 @@ from onetime.banking.storage.schema import (
 )
 from onetime.storage.database import Database
 
-SITE_TABLES = {t.name for t in (accounts, banks, branch_staff, contracts, journal, postings,
+SITE_TABLES = {t.name for t in (accounts, banks, billers, bills, branch_staff, contracts,
+                                journal, postings,
                                 site_users, throttle, transfer_fees,
                                 transfers, web_sessions)}
 

@@ -3,10 +3,10 @@
 1 the branch enables OTP (認証開始申込); 2 login and トークン発行, the mail reaches the
 sink; 3 初期設定 through the token app's library; 4 認証確認; 5 a transfer with
 step-up; 6 ten wrong codes suspend the master user and end their session; 7 the admin
-user releases; 8 the admin user revokes the master user's token with the admin's own
-code, after a page that names the master user (nobody revokes their own token on these
-screens), which ends the master's session; 9 the embargo time is shown; 10 once the
-clock passes it, setup works again.
+user passes the トークン管理 step-up and releases; 8 the admin user revokes the master
+user's token with the admin's own code, after a page that names the master user
+(nobody revokes their own token on these screens), which ends the master's session;
+9 the embargo time is shown; 10 once the clock passes it, setup works again.
 """
 
 from __future__ import annotations
@@ -151,6 +151,15 @@ def test_the_manuals_journey(served, new_page, shoot):
     heading(admin, "業務選択")
     admin.get_by_role("link", name="利用者管理").click()
     heading(admin, "作業内容選択")
+    admin.get_by_role("link", name="ワンタイムパスワードの利用停止解除").click()
+    # トークン管理 is behind the step-up (the default policy asks a code for it).
+    heading(admin, "トークン管理")
+    served.advance(60)  # 認証確認 used this step's code
+    admin.get_by_label("確認用パスワード").fill(ADMIN[2])
+    admin.get_by_label("ワンタイムパスワード").fill(served.code(admin_token))
+    admin.get_by_role("button", name="次へ").click()
+    heading(admin, "トークン管理")
+    expect(admin.locator("#token-states")).to_contain_text("利用停止中")
     admin.get_by_role("link", name="ワンタイムパスワードの利用停止解除").click()
     heading(admin, "ワンタイムパスワード利用停止解除一覧")
     admin.get_by_role("radio", name="デモ 太郎").check()

@@ -9,7 +9,14 @@ from fastapi.routing import APIRoute
 
 from onetime.banking.domain.people import Role
 from tests.banking.world import activate
-from tests.web.routes.conftest import build, csrf_of, log_in, page_token, refused
+from tests.web.routes.conftest import (
+    build,
+    csrf_of,
+    log_in,
+    open_token_management,
+    page_token,
+    refused,
+)
 
 CSRF_MESSAGE = "画面の有効期限が切れたか、不正な画面遷移です"
 
@@ -272,6 +279,7 @@ class TestRefusedForms:
         secret = activate(world, world.master, clock)
         activate(world, world.general, clock)
         log_in(client, "demo-master")
+        open_token_management(client, "demo-master", secret, clock)
         token = page_token(client, "/manage/revoke")
         client.post("/manage/revoke", data={"csrf_token": token,
                                             "target": str(world.general.id)})

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from onetime.banking.storage.schema import transfers
 from tests.banking.world import activate, code, suspend, wrong
-from tests.web.routes.conftest import csrf_of, log_in, page_token
+from tests.web.routes.conftest import csrf_of, log_in, open_token_management, page_token
 
 
 def goes_to_login(client) -> bool:
@@ -41,6 +41,7 @@ def transfer_count(world) -> int:
 def admin_revokes(web, world, target, admin_secret, clock) -> None:
     admin = web.client()
     log_in(admin, "demo-admin")
+    open_token_management(admin, "demo-admin", admin_secret, clock)
     token = page_token(admin, "/manage/revoke")
     chosen = admin.post("/manage/revoke", data={"csrf_token": token,
                                                 "target": str(target.id)})

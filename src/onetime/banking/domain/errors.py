@@ -389,3 +389,54 @@ class BatchRefused(InvalidInput):
     def __init__(self, problems: list[tuple[int, OnetimeError]]) -> None:
         super().__init__("; ".join(f"line {n}: {e.code}: {e.detail}" for n, e in problems))
         self.problems = problems
+
+
+# -- ペイジー (Pay-easy) -------------------------------------------------------------
+
+
+class InvalidBillerNumber(InvalidInput):
+    code = "invalid_biller_number"
+    title = "Biller number (収納機関番号) must be 5 digits"
+
+
+class InvalidCustomerNumber(InvalidInput):
+    code = "invalid_customer_number"
+    title = "Customer or payment number has the wrong number of digits"
+
+
+class InvalidConfirmationNumber(InvalidInput):
+    code = "invalid_confirmation_number"
+    title = "Confirmation number (確認番号) must be digits"
+
+
+class InvalidPaymentClass(InvalidInput):
+    code = "invalid_payment_class"
+    title = "Payment class (納付区分) must be digits"
+
+
+class UnknownBiller(OnetimeError):
+    code = "unknown_biller"
+    title = "No biller with this number"
+
+
+class BillNotFound(OnetimeError):
+    """No such bill, or a wrong 確認番号: one answer for both, so bills cannot be probed."""
+
+    code = "bill_not_found"
+    title = "No bill matches these numbers"
+
+
+class BillAlreadyPaid(OnetimeError):
+    code = "bill_already_paid"
+    title = "This bill is already paid"
+
+
+class InvalidBillerFile(InvalidInput):
+    """A line of a biller file is wrong: nothing of the file is loaded."""
+
+    code = "invalid_biller_file"
+    title = "The biller file is invalid"
+
+    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+        super().__init__("; ".join(f"line {n}: {c}: {m}" for n, c, m in problems))
+        self.problems = problems  # (line number, error code, message)

@@ -10,6 +10,7 @@ branch has enabled OTP for the contract (rule 4).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from onetime.domain.errors import InvalidOperation
 from onetime.domain.settings import InstitutionSettings
@@ -60,3 +61,14 @@ def requirement(operation: Operation, settings: InstitutionSettings, *,
         raise InvalidOperation(f"{operation} is not a step-up operation")
     return Requirement(operation=operation, confirmation_password=True,
                        code=otp_enabled and operation in settings.otp_operations)
+
+
+# トークン管理 behind the step-up: one passed step-up opens its screens for this long, in
+# the session that passed it (each revocation still asks for its own step-up).
+GRANT = timedelta(minutes=10)
+
+
+def still_granted(granted_at: datetime | None, now: datetime,
+                  lifetime: timedelta = GRANT) -> bool:
+    """Whether a step-up passed at `granted_at` still opens the screens at `now`."""
+    return granted_at is not None and granted_at <= now < granted_at + lifetime

@@ -10,6 +10,7 @@ from onetime.banking.otp import OtpService
 from onetime.banking.storage.banks import BankRepository
 from onetime.banking.storage.database import Connection, Database
 from onetime.banking.storage.ledger import LedgerRepository
+from onetime.banking.storage.payeasy import PayeasyRepository
 from onetime.banking.storage.people import PeopleRepository
 from onetime.banking.storage.sessions import SessionRepository, ThrottleRepository
 from onetime.banking.storage.totals import TotalsRepository
@@ -41,3 +42,4 @@ class Context:
     ledger: LedgerRepository = field(default_factory=LedgerRepository)
     banks: BankRepository = field(default_factory=BankRepository)
     totals: TotalsRepository = field(default_factory=TotalsRepository)
+    payeasy: PayeasyRepository = field(default_factory=PayeasyRepository)

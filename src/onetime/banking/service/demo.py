@@ -1,6 +1,7 @@
 """The demo world of `make run` (and of the browser tests): one contract with a master,
 an admin and a general user, their accounts, the bank's clearing and fee income accounts
-and its transfer fee table, one branch account. Idempotent: running it again changes nothing.
+and its transfer fee table, Pay-easy billers and bills, one branch account. Idempotent:
+running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,23 @@ USERS = [
 ]
 # The demo's branch account is a supervisor: it does all the console offers.
 STAFF = ("branch01", "窓口 一郎", "Branch-pass1", "supervisor")
+# ペイジー: a city tax (its bills carry a 納付区分), a utility and a card company, each with
+# a few bills (a browser test pays one in each language). The format: domain/payeasy.py.
+BILLERS_CSV = """\
+# record,収納機関番号,名称,kind,桁数,bank,branch,type,account,holder
+biller,11111,水戸市 市県民税,tax,16,2101,001,current,8000001,ﾐﾄｼ
+biller,22222,茨城電力株式会社,utility,11,2101,001,current,8000002,ｲﾊﾞﾗｷﾃﾞﾝﾘﾖｸ(ｶ
+biller,33333,デモカード株式会社,card,12,2101,001,current,8000003,ﾃﾞﾓｶｰﾄﾞ(ｶ
+# record,収納機関番号,お客様番号/納付番号,確認番号,金額,期限,納付区分
+bill,11111,1000000000000001,123456,45000,2027-01-31,101
+bill,11111,1000000000000002,123456,38000,2027-01-31,101
+bill,11111,1000000000000003,123456,52000,2027-01-31,102
+bill,22222,20000000001,2345,8640,2026-12-25,
+bill,22222,20000000002,2345,9120,2026-12-25,
+bill,22222,20000000003,2345,7010,2026-12-25,
+bill,33333,300000000001,3456,120000,2026-12-27,
+bill,33333,300000000002,3456,54321,2026-12-27,
+"""
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,10 @@ def seed_demo(site: SiteServices, institution: Bank, *,
                                holder_name="フリコミテスウリヨウ", balance=0, now=now)
         if not ledger.fee_bands(conn, institution.id):
             ledger.set_fee_bands(conn, institution.id, list(DEFAULT_FEES))
+    with ctx.db.read() as conn:
+        billers = ctx.payeasy.billers_of(conn, institution.id)
+    if not billers:
+        site.payeasy.load(institution, BILLERS_CSV)
     if staff:
         site.branch.add_staff(institution, *staff[:3], role=StaffRole(staff[3]))
     if otp_enabled:

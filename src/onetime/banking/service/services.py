@@ -15,6 +15,7 @@ from onetime.banking.service.login import LoginService
 from onetime.banking.service.management import ManagementService
 from onetime.banking.service.onboarding import OnboardingService
 from onetime.banking.service.passwords import PasswordService
+from onetime.banking.service.payeasy import PayeasyService
 from onetime.banking.service.sessions import SessionService
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.service.throttling import Throttle
@@ -34,6 +35,7 @@ class SiteServices:
     stepup: StepUpService
     management: ManagementService
     transfers: TransferService
+    payeasy: PayeasyService  # 税金・各種料金の払込み（ペイジー）
     batches: BatchService  # booking 総合振込 and 給与・賞与振込
     bulk: BulkService  # their screens' use cases: upload or entry, draft, step-up
     branch: BranchService
@@ -64,7 +66,7 @@ class SiteServices:
             ctx=ctx, institutions=BankService(ctx, profiles), tokens=tokens, users=users,
             stepup=stepup, management=ManagementService(users, tokens, stepup, sessions),
             transfers=TransferService(ctx, stepup), batches=batches,
-            bulk=BulkService(ctx, stepup, batches),
+            bulk=BulkService(ctx, stepup, batches), payeasy=PayeasyService(ctx, stepup),
             branch=BranchService(ctx, users, tokens, hasher, login, kick, sessions),
             sessions=sessions, kick=kick, onboarding=onboarding,
             user_admin=UserAdminService(onboarding, stepup, tokens, sessions),

@@ -1,6 +1,6 @@
 """The banking site's tables: the banks it serves, contracts and their users, branch staff,
 sessions, throttling, and the account ledger: accounts, the double-entry journal and its
-postings, the transfer fee table, and the transfers of 振込・振替.
+postings, the transfer fee table, the transfers of 振込・振替, and Pay-easy's billers and bills.
 
 Their own `metadata` and Alembic history (banking/storage/migrations, version table
 `alembic_version_banking`): the site's database may be the OTP service's or another one.
@@ -221,4 +221,43 @@ transfer_fees = Table(
     Column("from_amount", BigInteger, primary_key=True),
     Column("fee", BigInteger, nullable=False),
     CheckConstraint("fee >= 0", name="ck_transfer_fees_fee_not_negative"),
+)
+
+# -- 税金・各種料金の払込み（ペイジー）: the operator loads billers and their bills ------
+
+billers = Table(
+    "billers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("number", String(5), nullable=False),  # 収納機関番号
+    Column("name", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),  # banking/domain/payeasy.py's BillerKind
+    # Digits of its お客様番号 / 納付番号.
+    Column("number_length", Integer, nullable=False),
+    # The settlement account a payment credits.
+    Column("account_id", BigInteger, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("institution_id", "number"),
+)
+
+bills = Table(
+    "bills",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("biller_id", Integer, ForeignKey("billers.id"), nullable=False),
+    Column("number", String(20), nullable=False),  # お客様番号 / 納付番号
+    Column("confirmation", String(6), nullable=False),  # 確認番号, as printed on the bill
+    Column("payment_class", String(3), nullable=True),  # 納付区分 (taxes only)
+    Column("amount", BigInteger, nullable=False),
+    Column("due", Date, nullable=True),
+    # Set once, by the conditional UPDATE of a payment: a bill is paid once.
+    Column("paid_at", UTCDateTime, nullable=True),
+    Column("paid_by", BigInteger, nullable=True),  # site_users.id
+    Column("from_account_id", BigInteger, ForeignKey("accounts.id"), nullable=True),
+    Column("journal_id", BigInteger, ForeignKey("journal.id"), nullable=True),
+    Column("receipt_number", String(20), nullable=True, unique=True),  # 受付番号
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("biller_id", "number"),
+    CheckConstraint("amount > 0", name="ck_bills_amount_positive"),
 )

@@ -1,4 +1,7 @@
-"""管理 → 利用者管理 → 作業内容選択: 利用停止解除 and トークンの失効 (rules 8-10).
+"""管理 → 利用者管理 → 作業内容選択: 利用停止解除 and トークンの失効 (rules 8-10), and
+トークン管理 (the users' token states) — all of them the トークン管理 screens of the
+manual, reached through the step-up when the institution's policy asks a code for
+token management (issue 12.6): one passed step-up opens them for domain/stepup.py's GRANT.
 
 Who may act on whom (never on oneself) is decided in domain/people.py.
 """
@@ -12,7 +15,7 @@ from starlette.responses import RedirectResponse
 
 from onetime.banking.domain.errors import NotPermitted, NoUserSelected
 from onetime.banking.domain.people import has_admin
-from onetime.banking.domain.stepup import Requirement
+from onetime.banking.domain.stepup import Requirement, still_granted
 from onetime.domain.errors import OnetimeError
 from onetime.domain.values import Operation
 from onetime.web import http
@@ -30,6 +33,27 @@ def any_stage_manager(who: Customer = Depends(customer)) -> Customer:
     return who
 
 
+def token_manager(request: Request, who: Customer = Depends(manager)) -> Customer:
+    """A manager who passed the トークン管理 step-up, when the policy asks one; else to it.
+    (Forms name it after `customer_form`, so a forged post is refused as such first.)"""
+    if _token_stepup_needed(request, who).code and not still_granted(
+            _granted_at(who), site(request).ctx.clock.now()):
+        raise http.Redirect("/manage/tokens/stepup")
+    return who
+
+
+def _token_stepup_needed(request: Request, who: Customer) -> Requirement:
+    return site(request).stepup.requirement(who.institution, who.standing.contract,
+                                            Operation.TOKEN_MANAGEMENT)
+
+
+def _granted_at(who: Customer) -> datetime | None:
+    try:
+        return datetime.fromisoformat(who.session.data["token_stepup_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 @router.get("")
 def menu(request: Request, who: Customer = Depends(manager)):
     return render(request, "manage_menu.html", csrf=who.csrf, me=who.standing)
@@ -40,11 +64,45 @@ def tasks(request: Request, who: Customer = Depends(manager)):
     return render(request, "manage_tasks.html", csrf=who.csrf, me=who.standing)
 
 
+# -- トークン管理: the step-up that opens the screens, and the token states ---------
+
+
+@router.get("/tokens/stepup")
+def token_stepup_page(request: Request, who: Customer = Depends(manager)):
+    need = _token_stepup_needed(request, who)
+    if not need.code:
+        raise http.Redirect("/manage/tokens")
+    kept = refusal(request, who)
+    return render(request, "token_stepup.html", csrf=who.csrf, me=who.standing, need=need,
+                  error=explain(request, kept, who.standing))
+
+
+@router.post("/tokens/stepup")
+def token_stepup(request: Request, who: Customer = Depends(manager),
+                 form: dict[str, str] = Depends(customer_form)):
+    try:
+        site(request).stepup.check(
+            who.institution, who.standing.user, who.standing.contract,
+            Operation.TOKEN_MANAGEMENT, form.get("confirmation_password", ""),
+            form.get("code", "").strip(), source_ip=http.source_ip(request))
+    except OnetimeError as exc:
+        return refuse(request, who, "/manage/tokens/stepup", exc)
+    remember(request, who, token_stepup_at=site(request).ctx.clock.now().isoformat())
+    return RedirectResponse("/manage/tokens", status_code=303)
+
+
+@router.get("/tokens")
+def tokens(request: Request, who: Customer = Depends(token_manager)):
+    """トークン管理: every user's token state (発行状況), and the two tasks."""
+    rows = site(request).management.revoke_list(who.institution, who.standing)
+    return render(request, "token_states.html", csrf=who.csrf, me=who.standing, rows=rows)
+
+
 # -- ワンタイムパスワードの利用停止解除 ---------------------------------------------
 
 
 @router.get("/release")
-def release_list(request: Request, who: Customer = Depends(manager)):
+def release_list(request: Request, who: Customer = Depends(token_manager)):
     rows = site(request).management.release_list(who.institution, who.standing)
     # The manual's release screen asks for the confirmation password only.
     need = Requirement(Operation.USER_MANAGEMENT, confirmation_password=True, code=False)
@@ -56,8 +114,8 @@ def release_list(request: Request, who: Customer = Depends(manager)):
 
 
 @router.post("/release")
-def release(request: Request, who: Customer = Depends(manager),
-            form: dict[str, str] = Depends(customer_form)):
+def release(request: Request, form: dict[str, str] = Depends(customer_form),
+            who: Customer = Depends(token_manager)):
     target = _int(form.get("target"))
     try:
         outcome = site(request).management.release(
@@ -84,7 +142,7 @@ def release_result(request: Request, who: Customer = Depends(any_stage_manager))
 
 
 @router.get("/revoke")
-def revoke_list(request: Request, who: Customer = Depends(manager)):
+def revoke_list(request: Request, who: Customer = Depends(token_manager)):
     rows = site(request).management.revoke_list(who.institution, who.standing)
     kept = refusal(request, who)
     return render(request, "revoke_list.html", csrf=who.csrf, me=who.standing, rows=rows,
@@ -95,8 +153,8 @@ def revoke_list(request: Request, who: Customer = Depends(manager)):
 
 
 @router.post("/revoke")
-def choose_revocation(request: Request, who: Customer = Depends(manager),
-                      form: dict[str, str] = Depends(customer_form)):
+def choose_revocation(request: Request, form: dict[str, str] = Depends(customer_form),
+                      who: Customer = Depends(token_manager)):
     """次へ: the chosen user waits in the session for the confirmation page."""
     try:
         pending = site(request).management.revocation_target(
@@ -108,7 +166,7 @@ def choose_revocation(request: Request, who: Customer = Depends(manager),
 
 
 @router.get("/revoke/confirm")
-def revoke_confirm_page(request: Request, who: Customer = Depends(manager)):
+def revoke_confirm_page(request: Request, who: Customer = Depends(token_manager)):
     try:
         pending = site(request).management.revocation_target(
             who.institution, who.standing, who.session.data.get("revoke_target"))
@@ -124,8 +182,8 @@ def revoke_confirm_page(request: Request, who: Customer = Depends(manager)):
 
 
 @router.post("/revoke/confirm")
-def revoke(request: Request, who: Customer = Depends(manager),
-           form: dict[str, str] = Depends(customer_form)):
+def revoke(request: Request, form: dict[str, str] = Depends(customer_form),
+           who: Customer = Depends(token_manager)):
     target = _int(form.get("target"))
     management = site(request).management
     try:  # the rules first, so a forged target is told why, before any step-up
