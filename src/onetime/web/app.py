@@ -25,6 +25,7 @@ from onetime.web.routes import (
     management,
     onboarding,
     password,
+    payeasy,
     top,
     transfer,
     users,
@@ -96,7 +97,7 @@ def create_site(site: SiteServices, config: SiteConfig) -> FastAPI:
 
     # onboarding before branch: /branch/contracts/new is not a contract's ID.
     for module in (auth, password, issuance, top, management, users, transfer, bulk,
-                   onboarding, branch):
+                   payeasy, onboarding, branch):
         app.include_router(module.router)
     if config.demo:
         app.include_router(devmail.router)
