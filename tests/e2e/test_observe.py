@@ -101,7 +101,7 @@ def prepare(site: servers.Site):
     seed_demo(local_site(services, kdf_profile="test"), institution, contract_number="7000007",
               users=[(LOGIN_ID, "観測 太郎", Role.MASTER, LOGIN_PASSWORD,
                       CONFIRMATION_PASSWORD)],
-              staff=(STAFF_ID, "窓口 次郎", STAFF_PASSWORD))
+              staff=(STAFF_ID, "窓口 次郎", STAFF_PASSWORD, "supervisor"))
     return loaded
 
 

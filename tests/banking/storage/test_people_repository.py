@@ -56,7 +56,9 @@ class TestPeopleRepository:
                     request_id=f"req-{n}", from_account_id=source.id,
                     to_account_id=target.id, bank_code="2101", branch_code="001",
                     account_type=AccountType.CURRENT, account_number=target.account_number,
-                    holder_name="デモ", amount=amount, now=start + timedelta(minutes=n))
+                    holder_name="デモ", amount=amount, fee=0,
+                    value_date=(start + timedelta(minutes=n)).date(), journal_id=None,
+                    now=start + timedelta(minutes=n))
         totals = world.site.ctx.totals
         with db.read() as conn:
             assert totals.transferred_since(conn, world.master.id, start) == 350
