@@ -186,9 +186,9 @@ class TestRecordFailure:
 def reject(ctx, conn, token, now, max_failures=10, **detail):
     """TokenRepository.record_rejection with a code_verified entry carrying `detail`."""
     entry = ctx.audit.entry(at=now, institution_id=token.institution_id,
-                            event="code_verified", user_id=token.user_id, result="rejected",
-                            detail=detail or None)
-    return ctx.tokens.record_rejection(conn, token, max_failures, now, audit_entry=entry)
+                            event="code_verified", user_id=token.user_id, result="rejected")
+    return ctx.tokens.record_rejection(conn, token, max_failures, now, audit_entry=entry,
+                                       detail=detail)
 
 
 def rejection_details(ctx, token) -> list[dict]:

@@ -218,8 +218,8 @@ class TokenService:
         # counted below in a transaction, with the suspension's entry and mail.
         failures = self.ctx.tokens.record_rejection(
             tx.write_one(), token, settings.max_failures, attempt.now,
-            audit_entry=self.ctx.audit.entry(**attempt.entry(
-                Result.REJECTED, replay=replay or None)))
+            audit_entry=self.ctx.audit.entry(**attempt.entry(Result.REJECTED)),
+            detail={"replay": replay or None})
         if failures is not None:
             return Verification(Result.REJECTED, max(settings.max_failures - failures, 0),
                                 TokenState.ACTIVE if not attempt.confirming

@@ -319,18 +319,19 @@ class TokenRepository:
         return None if row is None else (row[0], TokenState(row[1]))
 
     def record_rejection(self, conn: Connection, token: Token, max_failures: int,
-                         now: datetime, *, audit_entry: Mapping) -> int | None:
+                         now: datetime, *, audit_entry: Mapping,
+                         detail: Mapping | None = None) -> int | None:
         """Count one failure that leaves the token active, with its audit entry.
 
-        `audit_entry` (an AuditRepository.entry) gets `"failures"` in its detail, set to
-        the count after this one. Returns that count, or None, writing nothing, if this
-        failure would suspend the token or it is no longer as read: the caller then
-        counts it with record_failure in a transaction. On PostgreSQL one statement (so
+        `audit_entry` (an AuditRepository.entry, its detail left empty) is written with
+        `detail` plus `"failures"`, the count after this one. Returns that count, or
+        None, writing nothing, if this failure would suspend the token or it is no
+        longer as read: the caller then counts it with record_failure in a transaction. On PostgreSQL one statement (so
         `conn` may be in autocommit); elsewhere two, in the caller's transaction.
         """
         params = {"token_id": token.id, "token_serial": token.serial,
                   "read_state": token.state.value, "max_failures": max_failures}
-        detail = dict(json.loads(audit_entry["detail"]) if audit_entry["detail"] else {})
+        detail = dict(detail or {})
         if conn.dialect.name == "postgresql":
             text_ = json.dumps({**detail, "failures": _COUNT_MARK}, ensure_ascii=False,
                                sort_keys=True)
