@@ -326,8 +326,9 @@ class TokenRepository:
         `audit_entry` (an AuditRepository.entry, its detail left empty) is written with
         `detail` plus `"failures"`, the count after this one. Returns that count, or
         None, writing nothing, if this failure would suspend the token or it is no
-        longer as read: the caller then counts it with record_failure in a transaction. On PostgreSQL one statement (so
-        `conn` may be in autocommit); elsewhere two, in the caller's transaction.
+        longer as read: the caller then counts it with record_failure in a transaction.
+        On PostgreSQL one statement (so `conn` may be in autocommit); elsewhere two, in
+        the caller's transaction.
         """
         params = {"token_id": token.id, "token_serial": token.serial,
                   "read_state": token.state.value, "max_failures": max_failures}
