@@ -72,12 +72,11 @@ class SkippedKey:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """`tokens` lists the imported tokens, unless the caller asked for the count only."""
+
+    imported: int
     tokens: list[ImportedToken]
     skipped: list[SkippedKey]
-
-    @property
-    def imported(self) -> int:
-        return len(self.tokens)
 
 
 class ImportService:
@@ -87,14 +86,16 @@ class ImportService:
     def import_pskc(self, institution: Institution, document: bytes | BinaryIO, *,
                     psk_hex: str | None, password: str | bytes | None, confirmed: bool,
                     actor: str | None, source_ip: str | None,
-                    progress: Progress | None = None) -> ImportResult:
+                    progress: Progress | None = None, list_tokens: bool = True) -> ImportResult:
         """Import the HOTP and TOTP keys of a PSKC document as `activated` tokens.
 
         With `confirmed` they start `active` instead. `document` is the bytes or a
         seekable binary file; `psk_hex` is the pre-shared key in hex, `password` the
         PBKDF2 password. `progress`, if given, is called with ("read", keys read) while
-        reading and ("write", keys written or skipped) while writing. Raises InvalidPskc,
-        writing nothing, when the document cannot be read, decrypted or authenticated.
+        reading and ("write", keys written or skipped) while writing. Without
+        `list_tokens` the result counts the imported tokens but does not list them, so
+        that memory does not grow with the document. Raises InvalidPskc, writing
+        nothing, when the document cannot be read, decrypted or authenticated.
         """
         now = self.ctx.clock.now()
         state = TokenState.ACTIVE if confirmed else TokenState.ACTIVATED
@@ -105,15 +106,15 @@ class ImportService:
                                  progress)
             store = functools.partial(self._store, institution, staged, spool, state, now,
                                       confirmed=confirmed, actor=actor, source_ip=source_ip,
-                                      progress=progress)
+                                      progress=progress, list_tokens=list_tokens)
             try:
-                imported, refused = store()
+                count, imported, refused = store()
             except DuplicateKey:
                 # A concurrent issuance or import took one of the users or serials first;
                 # the checks inside the transaction see it on this second pass.
-                imported, refused = store()
+                count, imported, refused = store()
         return ImportResult(
-            tokens=imported,
+            imported=count, tokens=imported,
             skipped=[SkippedKey(serial, reason) for _, (serial, reason) in sorted(refused.items())])
 
     def _stage(self, institution: Institution, document: bytes | BinaryIO, psk_hex: str | None,
@@ -175,8 +176,8 @@ class ImportService:
 
     def _store(self, institution: Institution, staged: _Staged, spool: BinaryIO,
                state: TokenState, now: datetime, *, confirmed: bool, actor: str | None,
-               source_ip: str | None, progress: Progress | None,
-               ) -> tuple[list[ImportedToken], dict[int, tuple[str | None, SkipReason]]]:
+               source_ip: str | None, progress: Progress | None, list_tokens: bool,
+               ) -> tuple[int, list[ImportedToken], dict[int, tuple[str | None, SkipReason]]]:
         """Write the spooled keys, BATCH at a time, in one transaction with its entry.
 
         Each batch costs three statements (who holds its serials, the users' current
@@ -186,6 +187,7 @@ class ImportService:
         """
         refused = dict(staged.refused)
         written: list[ImportedToken] = []  # in document order, as the spool is
+        count = 0
         serials_written: set[str] = set()  # two users of one document with one serial
         repo = self.ctx.tokens
         done, inserted, analyzed_at = len(staged.refused), 0, 250
@@ -215,7 +217,9 @@ class ImportService:
                                           else SkipReason.TOKEN_EXISTS)
                         continue
                     serials_written.add(new.serial)
-                    written.append(ImportedToken(new.serial, user_id, new.state))
+                    count += 1
+                    if list_tokens:
+                        written.append(ImportedToken(new.serial, user_id, new.state))
                 # The unique (institution_id, user_id) and serial constraints arbitrate a
                 # concurrent issuance: DuplicateKey, and import_pskc tries once more.
                 repo.insert_many(conn, institution.id, fresh)
@@ -232,10 +236,10 @@ class ImportService:
             self.ctx.audit.append(
                 conn, at=now, institution_id=institution.id, event="tokens_imported",
                 actor=actor, source_ip=source_ip,
-                detail={"keys": staged.keys, "imported": len(written),
+                detail={"keys": staged.keys, "imported": count,
                         "skipped": len(refused), "reasons": dict(sorted(reasons.items())),
                         "confirmed": confirmed})
-        return written, refused
+        return count, written, refused
 
 
 @dataclass
