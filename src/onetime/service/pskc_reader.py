@@ -423,7 +423,9 @@ def _tags(*names: str) -> dict[str, str]:
 
 _NAMESPACES = ("urn:ietf:params:xml:ns:keyprov:pskc", "http://www.w3.org/2001/04/xmlenc#")
 _KEY_PACKAGE = _tags("KeyPackage")
-_PACKAGE_PARTS = _tags("DeviceInfo", "Key")
+# CryptoModuleInfo (RFC 6030's figures have one) names the device's crypto module, which
+# python-pskc keeps aside with findtext, never failing on it; nothing of ours reads it.
+_PACKAGE_PARTS = _tags("DeviceInfo", "CryptoModuleInfo", "Key")
 _DEVICE_PARTS = _tags(*_DEVICE_TEXT)
 _KEY_PARTS = _tags(*_KEY_TEXT, "AlgorithmParameters", "Data")
 _PARAMETERS = _tags("Suite", "ResponseFormat")
