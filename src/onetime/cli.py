@@ -109,7 +109,8 @@ def cmd_tokens_import(args, config: Config) -> int:
     with args.file.open("rb") as document:
         result = services.imports.import_pskc(
             institution, document, psk_hex=args.psk_hex, password=password,
-            confirmed=args.confirmed, actor=args.actor, source_ip=None, progress=progress)
+            confirmed=args.confirmed, actor=args.actor, source_ip=None, progress=progress,
+            list_tokens=args.verbose)
     print(file=sys.stderr)
     reasons = Counter(k.reason.value for k in result.skipped)
     print(json.dumps({"imported": result.imported, "skipped": len(result.skipped),
