@@ -89,3 +89,34 @@ def test_both_links_the_code_page_and_english(client, world, clock):
     assert "Waiting for your approval in the token app" in english
     code_page = client.get(PAGE + "/code").text
     assert "Enter the payee&#39;s account number 7654321" in code_page
+
+
+def test_a_payroll_waits_for_the_app_and_a_refusal_books_nothing(client, world, clock):
+    """総合振込・給与振込: the same screen, with the batch's count and total."""
+    from tests.service.confirming import App
+    from tests.service.world import Bank
+    from tests.web.routes.test_bulk import START, payroll, request_id, upload
+    from tests.web.routes.test_bulk import balance as batch_balance
+
+    world.services.institutions.configure(world.institution.service_id,
+                                          transaction_confirmation="online")
+    inst = world.services.institutions.get(world.institution.service_id, fresh=True)
+    secret = activate(world, world.master, clock)
+    log_in(client, "demo-master")
+    token = page_token(client, "/bulk")
+    upload(client, payroll(world, [200_000, 10_000, 350_000]), token)
+    confirm = client.get("/bulk/confirm").text
+    response = client.post("/bulk/confirm", data={
+        "csrf_token": token, "request_id": request_id(confirm),
+        "confirmation_password": "Master-conf1", "code": code(secret, clock)})
+    assert response.headers["location"] == "/bulk/token-confirmation"
+    page = client.get("/bulk/token-confirmation").text
+    assert "トークンアプリで取引内容を確認し、承認してください。" in page
+    assert "合計件数</dt><dd id=\"count\">3件" in page
+    assert "合計金額</dt><dd id=\"total\">560,000円" in page
+    app = App(Bank(world.services, inst, clock), world.master.user_id, secret)
+    [request] = app.bank.services.confirmations.pending(app.session())
+    app.bank.services.confirmations.reject(app.session(), request.id)
+    refusal = client.get("/bulk/token-confirmation")
+    assert "トークンアプリで否認されたため" in refused(client, refusal, "/bulk")
+    assert batch_balance(world) == START
