@@ -21,7 +21,7 @@ from onetime.banking.service.demo import seed_demo
 from onetime.crypto import TEST_KDF
 from onetime.domain.clock import FileClock
 from tests.app.pilot import settle, text_of
-from tests.web.e2e.conftest import CHROMIUM_ARGS, SERVICE_ID, _chromium_or_skip, start_site
+from tests.web.e2e.conftest import SERVICE_ID, _chromium_or_skip, start_site
 from tests.web.e2e.test_bulk_journey import sign_in_with_a_new_token
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("site-e2e")]
@@ -45,22 +45,14 @@ def site_both(tmp_path_factory):
         yield served
 
 
-@pytest.fixture(scope="module")
-def chromium(site_both):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def page_for(chromium, site_both):
+def page_for(browser, site_both):
+    """Pages on this module's server, in the session's Chromium (one Playwright per
+    process: a second sync Playwright cannot start beside the first)."""
     contexts = []
 
     def make() -> Page:
-        context = chromium.new_context(base_url=site_both.url, locale="ja-JP",
+        context = browser.new_context(base_url=site_both.url, locale="ja-JP",
                                        viewport={"width": 1100, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
