@@ -70,6 +70,15 @@ def approve(app: App):
     return request
 
 
+def refusals(world) -> list[tuple[str, str, dict]]:
+    """The site's own record of each booking refused for 取引確認."""
+    with world.site.ctx.db.read() as conn:
+        entries = world.site.ctx.audit.page(conn, world.institution.id, after_id=0,
+                                            limit=500)
+    return [(e.operation, e.result, e.detail) for e in entries
+            if e.event == "transaction_not_confirmed"]
+
+
 def states(world, inst, pending):
     return world.site.transfers.confirming.state(inst, world.master, pending)
 
@@ -150,6 +159,7 @@ class TestOnline:
             tampered = dataclasses.replace(d, **change)
         with pytest.raises(ConfirmationVoided):
             book(world, inst, tampered, pending)
+        assert [r[2]["reason"] for r in refusals(world)] == ["confirmation_voided"]
         assert states(world, inst, pending) == S.VOIDED
         with pytest.raises(ConfirmationRejected):  # and the genuine draft cannot either now
             book(world, inst, d, pending)
@@ -168,6 +178,10 @@ class TestOnline:
         with pytest.raises(ConfirmationRejected):  # 否認 stands, whatever code is typed
             book(world, inst, d, pending, response=typed)
         assert balances(world, world.master) == FULL
+        detail = {"reason": "confirmation_rejected", "subject": d.request_id,
+                  "confirmation": pending.request_id}
+        assert refusals(world) == [("transfer", "rejected", detail)] * 2
+        assert typed not in str(refusals(world))
 
     def test_waiting_then_approved(self, world, clock, kakunin):
         inst, app = kakunin()
@@ -273,6 +287,9 @@ class TestOffline:
         with pytest.raises(OcraRejected) as raised:  # a code for another account number
             book(world, inst, d, pending, response=other_payee)
         assert raised.value.attempts_left == 9
+        assert refusals(world) == [("transfer", "rejected", {
+            "reason": "ocra_rejected", "subject": d.request_id})]
+        assert other_payee not in str(refusals(world))
         assert balances(world, world.master) == FULL
         book(world, inst, d, pending, response=right)
         assert balances(world, world.master) == BOOKED

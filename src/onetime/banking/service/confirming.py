@@ -31,11 +31,18 @@ from onetime.banking.domain.errors import (
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.service.context import Context
 from onetime.domain.confirmations import ConfirmationState, TransactionDetails
-from onetime.domain.errors import ConfirmationExpired, ConfirmationVoided
+from onetime.domain.errors import (
+    ConfirmationExpired,
+    ConfirmationNotPending,
+    ConfirmationVoided,
+)
 from onetime.domain.values import Operation
 from onetime.domain.verification import Result
 
 S = ConfirmationState
+# What ends a confirmation without a booking (not "not approved yet", nor a missing code).
+REFUSALS = (ConfirmationRejected, ConfirmationExpired, ConfirmationVoided,
+            ConfirmationNotPending, OcraRejected)
 
 
 @dataclass(frozen=True)
@@ -121,9 +128,19 @@ class ConfirmingService:
 
         Raises ConfirmationRejected (否認 in the app, or voided), ConfirmationExpired,
         ConfirmationWaiting (not approved yet), ConfirmationVoided (the details differ
-        from those approved: the request is void now), OcraRejected, OcraRequired,
-        OtpSuspended, NoActiveToken, InvalidCodeFormat.
+        from those approved: the request is void now), ConfirmationNotPending (booked
+        already), OcraRejected, OcraRequired, OtpSuspended, NoActiveToken,
+        InvalidCodeFormat. A refusal is in the site's audit trail too
+        (`transaction_not_confirmed`, its reason's code; no code or signature).
         """
+        try:
+            self._settle(institution, user, pending, details, response, source_ip)
+        except REFUSALS as exc:
+            self._refused(institution, user, pending, details, exc.code, source_ip)
+            raise
+
+    def _settle(self, institution: Bank, user: SiteUser, pending: PendingConfirmation,
+                details: TransactionDetails, response: str, source_ip: str | None) -> None:
         state = self.state(institution, user, pending)
         if state in (S.REJECTED, S.VOIDED):
             # An explicit refusal stands, whatever code is typed afterwards.
@@ -143,6 +160,20 @@ class ConfirmingService:
                                                 actor=user.actor, source_ip=source_ip)
         if doc.state != S.EXECUTED:  # the service raises first; never book on anything else
             raise ConfirmationVoided(f"the confirmation request is {doc.state.value}")
+
+    def _refused(self, institution: Bank, user: SiteUser, pending: PendingConfirmation,
+                 details: TransactionDetails, reason: str, source_ip: str | None) -> None:
+        # The OTP service audits the request's own fate; this is the site's decision not
+        # to book, which a site with a remote OTP service would otherwise not record.
+        detail = {"reason": reason, "subject": pending.subject}
+        if pending.request_id is not None:
+            detail["confirmation"] = pending.request_id
+        with self.ctx.db.write() as conn:
+            self.ctx.audit.append(
+                conn, at=self.ctx.clock.now(), institution_id=institution.id,
+                event="transaction_not_confirmed", user_id=user.user_id, actor=user.actor,
+                operation=details.operation.value, result="rejected", source_ip=source_ip,
+                detail=detail)
 
     def _ocra(self, institution: Bank, user: SiteUser, details: TransactionDetails,
               response: str, source_ip: str | None) -> None:
