@@ -48,6 +48,8 @@ def test_online_waits_refreshes_and_expires(client, world, clock):
     assert "30,000円" in page
     assert 'id="execute"' not in page  # nothing to press until the app approves
     assert 'id="use-code"' not in page  # online only: no OCRA
+    # Back to the step-up page: the request is with the app already, not a new one.
+    assert client.get("/transfer/confirm").headers["location"] == PAGE
     early = client.post(PAGE, data={"csrf_token": csrf_of(page)})
     assert "トークンアプリでまだ承認されていません" in refused(client, early, PAGE)
     clock.advance(timedelta(minutes=5))

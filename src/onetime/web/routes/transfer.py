@@ -67,6 +67,9 @@ def _draft(who: Customer) -> TransferDraft:
 @router.get("/confirm")
 def confirm_page(request: Request, who: Customer = Depends(ready)):
     draft = _draft(who)
+    if confirming.pending_of(who, "transfer_confirming", draft.request_id) is not None:
+        # Step-up passed: the token app has the request (back here is not a new one).
+        raise http.Redirect(CONFIRMING)
     accounts = {a.id: a for a in site(request).transfers.accounts(who.standing.user)}
     source = accounts.get(draft.from_account_id)
     if source is None:
