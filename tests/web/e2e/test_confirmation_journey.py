@@ -188,7 +188,7 @@ def test_approve_then_reject_in_japanese(site_both, page_for, ledger, tmp_path, 
         expect(page.locator("#error")).to_have_text(
             "トークンアプリで否認されたため、お取引を中止しました。お取引は行われていません。")
         expect(page.get_by_role("heading", level=1)).to_have_text("振込・振替（都度指定方式）")
-        shoot(page, "31-kakunin-rejected")
+        shoot(page, "31-kakunin-rejected", docs="kakunin-rejected.png")
         assert ledger() == 4_987_215
     finally:
         app.close()
