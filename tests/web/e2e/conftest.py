@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -108,7 +109,22 @@ class Served:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory) -> Iterator[Served]:
     _chromium_or_skip()
-    base = tmp_path_factory.mktemp("site-e2e")
+
+    def seed(site, institution) -> None:
+        seed_demo(site, institution)  # OTP not yet enabled: the branch does it in step 1
+        seed_demo(site, institution, contract_number="2000002", name="鍵盤工業株式会社",
+                  users=SECOND, staff=None, otp_enabled=True)
+        seed_demo(site, institution, contract_number="5000005", name="給与工業株式会社",
+                  users=BULK, staff=None, otp_enabled=True)
+
+    with start_site(tmp_path_factory.mktemp("site-e2e"), seed) as served:
+        yield served
+
+
+@contextmanager
+def start_site(base: Path, seed: Callable, **settings: object) -> Iterator[Served]:
+    """A site and API server process over a world `seed(site, institution)` builds, the
+    institution configured with `settings` (InstitutionService.configure)."""
     key_file, clock_file, maildir = base / "keys.json", base / "clock", base / "mail"
     db_url = f"sqlite:///{base / 'onetime.db'}"
     clock_file.write_text(START.isoformat())
@@ -119,11 +135,9 @@ def served(tmp_path_factory) -> Iterator[Served]:
     services = Services.from_context(ctx)
     site = local_site(services, kdf_profile="test")
     institution, _key = services.institutions.add(SERVICE_ID, BANK, SENDER)
-    seed_demo(site, institution)  # OTP not yet enabled: the branch does it in step 1
-    seed_demo(site, institution, contract_number="2000002", name="鍵盤工業株式会社",
-              users=SECOND, staff=None, otp_enabled=True)
-    seed_demo(site, institution, contract_number="5000005", name="給与工業株式会社",
-              users=BULK, staff=None, otp_enabled=True)
+    if settings:
+        institution = services.institutions.configure(SERVICE_ID, **settings)
+    seed(site, institution)
     ctx.db.dispose()
 
     sink = MailSink(maildir, port=0)
