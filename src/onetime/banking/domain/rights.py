@@ -55,10 +55,12 @@ class StaffAction(StrEnum):
     ENABLE_OTP = "enable_otp"  # 認証開始申込
     REVOKE = "revoke"  # トークンの失効
     ADD_STAFF = "add_staff"  # 行員登録
+    OPEN_ACCOUNT = "open_account"  # 口座開設 with its first deposit
 
 
 # The one place that says what each role may do: a clerk serves the counter; what
-# starts OTP, ends a token or makes a branch account is a supervisor's.
+# starts OTP, ends a token, makes a branch account or opens a deposit account is a
+# supervisor's.
 STAFF_MAY: dict[StaffRole, frozenset[StaffAction]] = {
     StaffRole.CLERK: frozenset({StaffAction.ADD_CONTRACT, StaffAction.RELEASE,
                                 StaffAction.RESET_ISSUANCE}),
