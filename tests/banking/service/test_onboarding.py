@@ -183,7 +183,8 @@ class TestOpeningAccounts:
 
     def open(self, world, **more):
         given = {"bank_code": "2101", "branch_code": "001", "account_type": "ordinary",
-                 "account_number": "4200001", "holder_name": "ｼﾝｷ(ｶ", "opening_balance": "3,000,000"}
+                 "account_number": "4200001", "holder_name": "ｼﾝｷ(ｶ",
+                 "opening_balance": "3,000,000"}
         return world.site.onboarding.open_account(world.institution, "7000007",
                                                   actor=world.staff.actor,
                                                   **{**given, **more})

@@ -27,8 +27,8 @@ from onetime.banking.domain.errors import (
 from onetime.banking.domain.people import BranchStaff, Role, StaffRole
 from onetime.banking.domain.rights import Rights, StaffAction
 from onetime.banking.service.context import Context
-from onetime.banking.storage.ledger import CUSTOMER, Account
 from onetime.banking.storage.database import Connection, DuplicateKey
+from onetime.banking.storage.ledger import CUSTOMER, Account
 from onetime.crypto import PasswordHasher, Secret
 from onetime.domain import values
 from onetime.domain.errors import OnetimeError
