@@ -20,9 +20,9 @@ from onetime.banking.domain.errors import (
     OperationNotPermitted,
     WrongConfirmationPassword,
 )
+from onetime.banking.domain.rights import Rights
 from onetime.banking.domain.zengin import DepositType, Header, Kind, Transfer, ZenginFile
 from onetime.banking.domain.zengin.layout import HEADER, data_layout
-from onetime.banking.domain.rights import Rights
 from onetime.banking.service.bulk import MAX_UPLOAD, BulkDraft
 from onetime.domain.values import Operation
 from tests.banking.world import PASSWORDS, activate, code, wrong
