@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from onetime.banking.domain import people, rights, transfers
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
+    AccountNotFound,
     AccountNumberTaken,
     BatchRefused,
     ContractNotFound,
@@ -145,13 +146,14 @@ class OnboardingService:
             rights.ensure_staff_may(by, StaffAction.ADD_STAFF)
         return self._single(self.add_staffs, institution, request, actor, source_ip)[0]
 
-    def open_account(self, institution: Bank, contract_number: object, *, bank_code: object,
-                     branch_code: object, account_type: object, account_number: object,
-                     holder_name: object, opening_balance: object, actor: str,
-                     source_ip: str | None = None,
+    def open_account(self, institution: Bank, contract_number: object, *,
+                     bank_code: object = None, branch_code: object, account_type: object,
+                     account_number: object, holder_name: object, opening_balance: object,
+                     actor: str, source_ip: str | None = None,
                      by: BranchStaff | None = None) -> Account:
         """口座開設: an account of a contract with its first deposit (the branch's cash
-        counter is outside the ledger: the sum of balances starts from here).
+        counter is outside the ledger: the sum of balances starts from here). `bank_code`
+        None: the bank's own, as its clearing account carries it.
 
         Raises StaffNotPermitted, ContractNotFound, InvalidBankCode, InvalidBranchCode,
         InvalidAccountType, InvalidAccountNumber, InvalidHolderName, InvalidAmount,
@@ -160,6 +162,12 @@ class OnboardingService:
         if by is not None:
             rights.ensure_staff_may(by, StaffAction.OPEN_ACCOUNT)
         number = rights.contract_number(contract_number)
+        if bank_code is None:
+            with self.ctx.db.read() as conn:
+                own = self.ctx.ledger.clearing(conn, institution.id)
+            if own is None:
+                raise AccountNotFound("the bank has no clearing account")
+            bank_code = own.bank_code
         bank, branch = transfers.bank_code(bank_code), transfers.branch_code(branch_code)
         kind = transfers.account_type(account_type)
         account = transfers.account_number(account_number)
