@@ -117,7 +117,7 @@ def month(browser, tmp_path_factory) -> Iterator[Month]:
 
 def services_of(served: Served):
     """The service layer on the running server's database (the way the payeasy journey
-    seeds its contract): for what the site cannot do and for the final checks."""
+    seeds its contract): for the final checks."""
     base = served.clock_file.parent
     return Context(db=Database(f"sqlite:///{base / 'onetime.db'}"),
                    keyring=KeyRing(FileKeyProvider.open(base / "keys.json")),
@@ -147,31 +147,29 @@ def branch_registers_the_contract(month: Month) -> None:
 
 
 def branch_opens_the_accounts(month: Month) -> None:
-    """口座開設: the branch console has no screen for it (reported), so the service's
-    OnboardingService.open_account, as the branch supervisor would through one."""
-    ctx = services_of(month.served)
-    try:
-        services = Services.from_context(ctx)
-        site = local_site(services, kdf_profile="test")
-        institution = site.institutions.get(SERVICE_ID)
-        supervisor = site.branch.authenticate(institution, "branch01", "Branch-pass1")
-        for number, kind in ((ORDINARY, "ordinary"), (CURRENT, "current")):
-            site.onboarding.open_account(
-                institution, CONTRACT, bank_code=BANK_CODE, branch_code=BRANCH_CODE,
-                account_type=kind, account_number=number, holder_name=HOLDER,
-                opening_balance=str(OPENING[number]), actor=supervisor.actor, by=supervisor)
-    finally:
-        ctx.db.dispose()
-
-
-def branch_enables_otp(month: Month) -> None:
-    """認証開始申込."""
+    """口座開設 on the contract's page: 普通 and 当座, each with its first deposit."""
     page = month.branch
     page.goto("/branch")
     heading(page, "ご契約先・利用者検索")
     page.get_by_label("ご契約先番号・名称、ログインID、利用者名").fill(CONTRACT)
     page.get_by_role("button", name="検索").click()
     page.get_by_role("link", name=CONTRACT).click()
+    heading(page, "月次商事株式会社")
+    form = page.locator("#open-account")
+    for number, kind in ((ORDINARY, "普通"), (CURRENT, "当座")):
+        form.get_by_label("支店コード（3桁）").fill(BRANCH_CODE)
+        form.get_by_label("科目").select_option(label=kind)
+        form.get_by_label("口座番号").fill(number)
+        form.get_by_label("口座名義（カナ）").fill(HOLDER)
+        form.get_by_label("入金額（円）").fill(f"{OPENING[number]:,}")
+        form.get_by_role("button", name="口座開設").click()
+        expect(page.get_by_role("status")).to_contain_text(f"口座番号{number}の口座を開設しました")
+        expect(page.locator(f"#account-{number}")).to_contain_text(f"{OPENING[number]:,}円")
+
+
+def branch_enables_otp(month: Month) -> None:
+    """認証開始申込, on the same page."""
+    page = month.branch
     page.get_by_label("理由").fill("認証開始申込書を受付")
     page.get_by_role("button", name="認証開始申込").click()
     expect(page.locator("#contract-otp")).to_contain_text("認証開始申込済")
