@@ -88,6 +88,7 @@ class Month:
     tokens: dict[str, StoredToken] = field(default_factory=dict)
     initial: dict[str, str] = field(default_factory=dict)
     branch: Page | None = None
+    codes: list[str] = field(default_factory=list)  # every code typed: none may be audited
 
     def page(self) -> Page:
         context = self.browser.new_context(base_url=self.served.url, locale="ja-JP",
@@ -97,7 +98,8 @@ class Month:
 
     def code(self, login_id: str) -> str:
         self.served.advance(60)  # each step-up takes a fresh step's code
-        return self.served.code(self.tokens[login_id])
+        self.codes.append(self.served.code(self.tokens[login_id]))
+        return self.codes[-1]
 
 
 def _bank_only(services: Services) -> None:
@@ -410,7 +412,8 @@ def the_audit_holds(month: Month) -> None:
     for expected in [(MASTER_LOGIN, "transfer"), (MASTER_LOGIN, "bulk_transfer"),
                      (GENERAL_LOGIN, "payroll_transfer"), (MASTER_LOGIN, "payeasy")]:
         assert expected in verified, (expected, verified)
-    secrets = [*MASTER, *GENERAL, *month.initial.values(), "7531", "4826"]
+    secrets = [*MASTER, *GENERAL, *month.initial.values(), "7531", "4826", *month.codes]
+    assert len(month.codes) == 5  # 利用者登録 and the four payments
     for entry in entries:
         detail = entry["detail"]
         text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
