@@ -89,11 +89,14 @@ class Month:
     initial: dict[str, str] = field(default_factory=dict)
     branch: Page | None = None
     codes: list[str] = field(default_factory=list)  # every code typed: none may be audited
+    contexts: list = field(default_factory=list)
 
     def page(self) -> Page:
+        """A page in a browser context of its own: one per person (their cookie jar)."""
         context = self.browser.new_context(base_url=self.served.url, locale="ja-JP",
                                            viewport={"width": 1100, "height": 900})
         context.set_default_timeout(10_000)
+        self.contexts.append(context)
         return context.new_page()
 
     def code(self, login_id: str) -> str:
@@ -114,7 +117,10 @@ def _bank_only(services: Services) -> None:
 def month(browser, tmp_path_factory) -> Iterator[Month]:
     start = at("2026-11-30T09:30:00")  # a Monday
     with serve(tmp_path_factory.mktemp("month"), start, _bank_only) as served:
-        yield Month(served, browser)
+        month = Month(served, browser)
+        yield month
+        for context in month.contexts:
+            context.close()
 
 
 def services_of(served: Served):
