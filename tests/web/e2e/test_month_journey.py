@@ -415,7 +415,8 @@ def the_audit_holds(month: Month) -> None:
     entries = audit_entries(month)
     verified = [(e["user_id"], e["operation"]) for e in entries
                 if e["event"] == "code_verified" and e["result"] == "accepted"]
-    for expected in [(MASTER_LOGIN, "transfer"), (MASTER_LOGIN, "bulk_transfer"),
+    for expected in [(MASTER_LOGIN, "user_management"), (MASTER_LOGIN, "transfer"),
+                     (MASTER_LOGIN, "bulk_transfer"),
                      (GENERAL_LOGIN, "payroll_transfer"), (MASTER_LOGIN, "payeasy")]:
         assert expected in verified, (expected, verified)
     secrets = [*MASTER, *GENERAL, *month.initial.values(), "7531", "4826", *month.codes]
