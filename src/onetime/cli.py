@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from onetime.commands import accounts as account_commands
 from onetime.commands import backup as backup_commands
 from onetime.commands import payeasy as payeasy_commands
 from onetime.commands import people
@@ -361,6 +362,7 @@ def parser() -> argparse.ArgumentParser:
     zengin_commands.register(sub)
     backup_commands.register(sub)
     people.register(sub)
+    account_commands.register(sub)
     payeasy_commands.register(sub)
     return p
 

@@ -291,6 +291,11 @@ class ContractNumberTaken(OnetimeError):
     title = "Contract number already in use"
 
 
+class AccountNumberTaken(OnetimeError):
+    code = "account_number_taken"
+    title = "Account number already in use"
+
+
 class InvalidRole(InvalidInput):
     """利用者登録 makes admin or general users; the master comes with the contract."""
 

@@ -55,10 +55,12 @@ class StaffAction(StrEnum):
     ENABLE_OTP = "enable_otp"  # 認証開始申込
     REVOKE = "revoke"  # トークンの失効
     ADD_STAFF = "add_staff"  # 行員登録
+    OPEN_ACCOUNT = "open_account"  # 口座開設 with its first deposit
 
 
 # The one place that says what each role may do: a clerk serves the counter; what
-# starts OTP, ends a token or makes a branch account is a supervisor's.
+# starts OTP, ends a token, makes a branch account or opens a deposit account is a
+# supervisor's.
 STAFF_MAY: dict[StaffRole, frozenset[StaffAction]] = {
     StaffRole.CLERK: frozenset({StaffAction.ADD_CONTRACT, StaffAction.RELEASE,
                                 StaffAction.RESET_ISSUANCE}),
@@ -198,6 +200,12 @@ def effective_limits(user: SiteUser, contract: Contract) -> tuple[int, int]:
             user.limit_per_day or contract.limit_per_day)
 
 
+def ensure_may(user: SiteUser, operation: Operation) -> None:
+    """The user holds the right to `operation` (利用権限). Raises OperationNotPermitted."""
+    if operation not in user.operations:
+        raise OperationNotPermitted(f"the user may not use {operation.value}")
+
+
 def ensure_may_transfer(user: SiteUser, contract: Contract, amount: int,
                         transferred_today: int) -> None:
     """The user has the right to transfer, `amount` is within their one-transfer limit,
@@ -205,8 +213,7 @@ def ensure_may_transfer(user: SiteUser, contract: Contract, amount: int,
 
     Raises OperationNotPermitted, OverUserLimit, DailyLimitExceeded.
     """
-    if Operation.TRANSFER not in user.operations:
-        raise OperationNotPermitted("the user may not make transfers")
+    ensure_may(user, Operation.TRANSFER)
     one, day = effective_limits(user, contract)
     if amount > one:
         raise OverUserLimit(f"over the one-transfer limit of {one} yen")

@@ -13,6 +13,20 @@ from onetime.banking.domain.errors import UserNotFound
 from onetime.banking.domain.people import SiteUser
 from onetime.banking.service.context import Context
 from onetime.banking.storage.database import Connection
+from onetime.domain.values import Operation
+
+
+def ensure_may(ctx: Context, institution: Bank, user: SiteUser, operation: Operation) -> None:
+    """利用権限 as stored now (a manager may have taken it away since sign-in): the check
+    総合振込, 給与・賞与振込 and ペイジー call before a draft and again before the step-up.
+
+    Raises OperationNotPermitted, UserNotFound.
+    """
+    with ctx.db.read() as conn:
+        current = ctx.people.user(conn, institution.id, user.id)
+    if current is None:
+        raise UserNotFound("the user was deleted")
+    rights.ensure_may(current, operation)
 
 
 class TransferLimits:

@@ -28,6 +28,7 @@ from onetime.banking.domain.payeasy import Biller, BillerKind
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.service.context import Context
+from onetime.banking.service.limits import ensure_may
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
@@ -121,6 +122,7 @@ class PayeasyService:
         (also for a wrong 確認番号 or 納付区分), BillAlreadyPaid, AccountNotFound,
         InsufficientBalance.
         """
+        ensure_may(self.ctx, institution, user, OPERATION)
         biller_no = None
         try:
             biller_no = rules.biller_number(biller_number)
@@ -167,6 +169,7 @@ class PayeasyService:
             raise BillAlreadyPaid("this bill is already paid")
         if source.balance < bill.amount:
             raise InsufficientBalance("the balance is short")
+        ensure_may(self.ctx, institution, user, OPERATION)  # before a code is used up
         self.stepup.check(institution, user, contract, OPERATION, confirmation_password,
                           code, source_ip=source_ip)
         now = self.ctx.clock.now()
