@@ -9,6 +9,7 @@ file (onetime.domain.clock.FileClock): nothing is patched.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -197,7 +198,16 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError("server did not start:\n" + log.read_text(errors="replace"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module", autouse=True)
+def _no_event_loop_left_running():
+    """Playwright's sync API keeps its asyncio loop marked as running on this thread while
+    it is open; an asyncio test that pytest-xdist runs next on this worker (tests/app's
+    end-to-end tests) then cannot start a loop of its own. So the browser lives one module."""
+    yield
+    assert asyncio._get_running_loop() is None, "a module left Playwright's loop running"
+
+
+@pytest.fixture(scope="module")
 def browser(served):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
