@@ -37,8 +37,9 @@ from onetime.banking.domain.zengin.parse import split
 from onetime.banking.service import zengin as banks
 from onetime.banking.service.batches import BatchReceipt, BatchService
 from onetime.banking.service.context import Context
+from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.database import Connection
+from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
 from onetime.domain.errors import InvalidInput, OnetimeError
 from onetime.domain.values import Operation
@@ -135,6 +136,7 @@ class BulkService:
     def __init__(self, ctx: Context, stepup: StepUpService, batches: BatchService) -> None:
         self.ctx, self.stepup, self.batches = ctx, stepup, batches
         self.ledger = ctx.ledger
+        self.limits = TransferLimits(ctx)
 
     def requirement(self, institution: Bank, contract: Contract, kind: Kind) -> Requirement:
         return self.stepup.requirement(institution, contract, OPERATIONS[kind])
@@ -192,7 +194,8 @@ class BulkService:
                                   t.recipient_name, t.amount, bank, branch))
         if not problems and source is not None:
             try:
-                return self._draft(institution, source, file.kind, lines, head.transfer_date)
+                return self._draft(institution, user, source, file.kind, lines,
+                                   head.transfer_date)
             except InvalidBatchLine as exc:
                 layout = data_layout(file.kind, edi=False)
                 field = CAUSE_FIELDS.get(exc.cause_code, "amount")
@@ -230,14 +233,17 @@ class BulkService:
                 raise InvalidBatchLine(number, exc) from exc
             lines.append(BulkLine(ln.bank_code, ln.branch_code, ln.account_type,
                                   ln.account_number, name, ln.amount, bank, branch))
-        draft = self._draft(institution, source, kind, lines, None)
+        draft = self._draft(institution, user, source, kind, lines, None)
         self._audit(institution, user, "bulk_prepared", draft.operation, "accepted",
                     source_ip, self._facts(draft))
         return draft
 
-    def _draft(self, institution: Bank, source: Account, kind: Kind, lines: list[BulkLine],
-               transfer_date: str | None) -> BulkDraft:
+    def _draft(self, institution: Bank, user: SiteUser, source: Account, kind: Kind,
+               lines: list[BulkLine], transfer_date: str | None) -> BulkDraft:
         checked = batches.checked(ln.record() for ln in lines)
+        # The user's right to the kind, and the batch's total within their limits.
+        self.limits.check(institution, user, sum(ln.amount for ln in checked),
+                          operation=OPERATIONS[kind])
         with self.ctx.db.read() as conn:
             fees = self._fees(conn, institution, source, checked)
         draft = BulkDraft(secrets.token_urlsafe(16), kind, source.id, tuple(lines), fees,
@@ -262,12 +268,29 @@ class BulkService:
                 raise AlreadyBooked("this batch was booked already")
         if source.balance < draft.total + draft.fees:
             raise InsufficientBalance("the balance is short")
+        self.limits.check(institution, user, draft.total, operation=draft.operation)
         self.stepup.check(institution, user, contract, draft.operation,
                           confirmation_password, code, source_ip=source_ip)
-        return self.batches.book(
-            institution, contract, debit_account_id=source.id,
-            records=[ln.record() for ln in draft.lines], request_id=draft.request_id,
-            actor=user.actor, kind=JOURNAL_KINDS[draft.kind], operation=draft.operation.value,
+        lines = self.batches.checked(ln.record() for ln in draft.lines)
+        try:
+            with self.ctx.db.write() as conn:
+                # Again in the booking's transaction, the user's row locked: in turn.
+                self.limits.check(institution, user, draft.total, conn,
+                                  operation=draft.operation)
+                return self.book_in(conn, institution, user, contract, draft, lines,
+                                    source_ip=source_ip)
+        except DuplicateKey:
+            raise AlreadyBooked("this batch was booked already") from None
+
+    def book_in(self, conn: Connection, institution: Bank, user: SiteUser,
+                contract: Contract, draft: BulkDraft, lines: list[CreditLine], *,
+                source_ip: str | None = None) -> BatchReceipt:
+        """The draft booked in `conn` by `user` (the requester, or the approver who 承認s
+        it): the journal's actor. Raises as BatchService.book_in."""
+        return self.batches.book_in(
+            conn, institution, contract, debit_account_id=draft.from_account_id,
+            lines=lines, request_id=draft.request_id, actor=user.actor,
+            kind=JOURNAL_KINDS[draft.kind], operation=draft.operation.value,
             user_id=user.user_id, source_ip=source_ip)
 
     # -- ダウンロード ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from onetime.banking.domain.payeasy import Biller, BillerKind
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.service.context import Context
+from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
@@ -85,6 +86,7 @@ class LoadSummary:
 class PayeasyService:
     def __init__(self, ctx: Context, stepup: StepUpService) -> None:
         self.ctx, self.stepup = ctx, stepup
+        self.limits = TransferLimits(ctx)
         self.repo, self.ledger = ctx.payeasy, ctx.ledger
 
     def requirement(self, institution: Bank, contract: Contract) -> Requirement:
@@ -140,6 +142,7 @@ class PayeasyService:
                 raise BillAlreadyPaid("this bill is already paid")
             if source.balance < bill.amount:
                 raise InsufficientBalance("the balance is short")
+            self.limits.check(institution, user, bill.amount, operation=OPERATION)
         except OnetimeError as exc:
             self._audit(institution, user, "payeasy_bill", "rejected", source_ip=source_ip,
                         biller=biller_no, code=exc.code)
@@ -167,6 +170,7 @@ class PayeasyService:
             raise BillAlreadyPaid("this bill is already paid")
         if source.balance < bill.amount:
             raise InsufficientBalance("the balance is short")
+        self.limits.check(institution, user, bill.amount, operation=OPERATION)
         self.stepup.check(institution, user, contract, OPERATION, confirmation_password,
                           code, source_ip=source_ip)
         now = self.ctx.clock.now()
@@ -175,6 +179,8 @@ class PayeasyService:
         receipt = rules.receipt_number(paid_on, bill.id)
         try:
             with self.ctx.db.write() as conn:
+                # Again in the payment's transaction, the user's row locked: in turn.
+                self.limits.check(institution, user, bill.amount, conn, operation=OPERATION)
                 if not self.repo.claim(conn, bill.id, paid_by=user.id,
                                        from_account_id=source.id, receipt_number=receipt,
                                        now=now):
