@@ -480,3 +480,9 @@ class NotRequester(NotPermitted):
     """取消 is the requester's own."""
 
     code = "not_requester"
+
+
+class ApprovalAlreadyRequested(OnetimeError):
+    """承認依頼 pressed again for the same confirmation screen: one request."""
+
+    code = "approval_already_requested"

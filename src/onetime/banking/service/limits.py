@@ -18,7 +18,6 @@ from onetime.banking.service.context import Context
 from onetime.banking.storage.database import Connection
 from onetime.domain.values import Operation
 
-
 # rule(the user as stored now, their contract, what they moved today)
 Rule = Callable[[SiteUser, Contract, int], None]
 
