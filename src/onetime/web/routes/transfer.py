@@ -10,10 +10,11 @@ from starlette.responses import RedirectResponse
 from onetime.banking.domain.errors import TransferExpired
 from onetime.banking.service.transfers import TransferDraft
 from onetime.domain.errors import OnetimeError
+from onetime.domain.values import Operation
 from onetime.web import http
 from onetime.web.deps import Customer, customer_form, ready, site
 from onetime.web.render import render
-from onetime.web.routes import explain, refusal, refuse, remember
+from onetime.web.routes import explain, refusal, refuse, remember, requested
 
 router = APIRouter(prefix="/transfer")
 FIELDS = ("from_account", "bank_code", "branch_code", "account_type", "account_number",
@@ -73,7 +74,7 @@ def confirm_page(request: Request, who: Customer = Depends(ready)):
     need = site(request).transfers.requirement(who.institution, who.standing.contract)
     kept = refusal(request, who)
     return render(request, "transfer_confirm.html", csrf=who.csrf, me=who.standing,
-                  draft=draft, source=source, need=need,
+                  draft=draft, source=source, need=need, approval=_approval(request, who),
                   error=explain(request, kept, who.standing))
 
 
@@ -84,6 +85,11 @@ def execute(request: Request, who: Customer = Depends(ready),
     try:
         if form.get("request_id") != draft.request_id:
             raise TransferExpired("the confirmation screen is not the pending transfer")
+        if _approval(request, who):  # 承認: a request instead of the booking
+            asked = site(request).approvals.request_transfer(
+                who.institution, who.standing.user, who.standing.contract, draft,
+                source_ip=http.source_ip(request))
+            return requested(request, who, asked.id, transfer_draft=None, transfer_form=None)
         receipt = site(request).transfers.execute(
             who.institution, who.standing.user, who.standing.contract, draft,
             form.get("confirmation_password", ""), form.get("code", "").strip(),
@@ -98,6 +104,10 @@ def execute(request: Request, who: Customer = Depends(ready),
         "at": receipt.executed_at.isoformat(), "balance_after": receipt.balance_after,
         "fee": receipt.fee, "value_date": receipt.value_date.isoformat()})
     return RedirectResponse("/transfer/result", status_code=303)
+
+
+def _approval(request: Request, who: Customer) -> bool:
+    return site(request).approvals.required(who.institution, Operation.TRANSFER)
 
 
 @router.get("/result")
