@@ -209,7 +209,8 @@ class TestSendBackAndCancel:
             ApprovalState.RETURNED, "金額が違います", world.master.name)
         with pytest.raises(ApprovalNotPending):
             approve(world, bank, world.master, request, secret, clock)
-        assert balances(world) == START and journal_count(world) == 0
+        assert balances(world) == START
+        assert journal_count(world) == 0
 
     def test_the_requester_cancels_their_own_only(self, world, bank):
         request = request_payroll(world, bank, world.general)
@@ -252,7 +253,8 @@ class TestExpiry:
         clock.set(CUT_OFF)
         with pytest.raises(ApprovalExpired):
             world.site.approvals.execute(bank, world.master, world.contract, request)
-        assert balances(world) == START and journal_count(world) == 0
+        assert balances(world) == START
+        assert journal_count(world) == 0
 
 
 class TestRace:
