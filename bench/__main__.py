@@ -68,6 +68,9 @@ class Row:
     result: wrk.WrkResult
     check: str
     ok: bool
+    # CPU time of the server's processes (workers, sealer, supervisor) per request
+    # answered: whether a rate is bound by CPU or by waiting (PostgreSQL's own excluded).
+    cpu_us: float | None = None
 
 
 def log(message: str) -> None:
@@ -105,6 +108,10 @@ def bench_database(kind: str, root: Path, setup: Setup = Setup()) -> list[Row]:
                            script=wrk.REPLAY, args=(str(requests), site.api_key),
                            threads=threads)
 
+        def on_server(row: Row, cpu_before: float, group: int = server.process.pid) -> Row:
+            row.cpu_us = (cpu_seconds(group) - cpu_before) / max(row.result.requests, 1) * 1e6
+            return row
+
         log(f"{kind}: warming up")
         step = scenarios.usable_steps(warm, 0)[warm.institution.settings.window]
         wrk.write_requests(requests, scenarios.rejected_requests(
@@ -116,7 +123,9 @@ def bench_database(kind: str, root: Path, setup: Setup = Setup()) -> list[Row]:
         wrk.write_requests(requests, scenarios.accepted_requests(
             loaded, indexes, steps, threads))
         mark = scenarios.last_audit_id(site)
-        rows.append(check_accepted(kind, site, mark, replay(url, DURATION)))
+        cpu = cpu_seconds(server.process.pid)
+        result = replay(url, DURATION)
+        rows.append(on_server(check_accepted(kind, site, mark, result), cpu))
 
         log(f"{kind}: rejected verifications")
         step = scenarios.usable_steps(loaded, 0)[loaded.institution.settings.window]
@@ -125,13 +134,16 @@ def bench_database(kind: str, root: Path, setup: Setup = Setup()) -> list[Row]:
         wrk.write_requests(requests, scenarios.rejected_requests(
             loaded, indexes, step, passes, threads))
         mark = scenarios.last_audit_id(site)
-        rows.append(check_rejected(kind, site, mark, replay(url, DURATION)))
+        cpu = cpu_seconds(server.process.pid)
+        result = replay(url, DURATION)
+        rows.append(on_server(check_rejected(kind, site, mark, result), cpu))
 
         log(f"{kind}: no-op of the same server")
+        cpu = cpu_seconds(server.process.pid)
         result = wrk.run(f"{url}/api/v1/noop", duration=DURATION, connections=CONNECTIONS,
                          script=wrk.SUMMARY, threads=threads)
         ok = result.status == 0 and result.socket_errors == 0
-        rows.append(Row("noop", kind, result, "—", ok))
+        rows.append(on_server(Row("noop", kind, result, "—", ok), cpu))
         log(f"{kind}: worker peak RSS "
             + ", ".join(f"{procs.peak_rss_mib(p):.0f} MiB" for p in server.worker_pids()))
 
@@ -140,11 +152,13 @@ def bench_database(kind: str, root: Path, setup: Setup = Setup()) -> list[Row]:
             with ceiling.serve(site, root / f"{kind}-ceiling", workers=WORKERS) as target:
                 wrk.write_requests(requests, scenarios.accepted_requests(
                     loaded, indexes, steps, threads))
-                result = replay(target, DURATION)
+                cpu = cpu_seconds(target.process.pid)
+                result = replay(target.url, DURATION)
+                cpu_us = (cpu_seconds(target.process.pid) - cpu) / max(result.requests, 1) * 1e6
             ok = result.accepted > 0 and result.other == result.rejected == 0 \
                 and result.socket_errors == 0 and not result.exhausted
             rows.append(Row("ceiling", kind, result,
-                            f"{result.accepted:,} answers accepted", ok))
+                            f"{result.accepted:,} answers accepted", ok, cpu_us))
     return rows
 
 
@@ -182,7 +196,7 @@ def check_rejected(kind: str, site: servers.Site, mark: int, result: wrk.WrkResu
 def print_table(rows: list[Row], title: str = "") -> None:
     ceilings = {row.db: row.result.rate for row in rows if row.scenario == "ceiling"}
     header = ["scenario", "DB", "requests/s", "× ceiling", "p50 ms", "p95 ms", "p99 ms",
-              "errors/non-2xx", "check"]
+              "server CPU µs/req", "errors/non-2xx", "check"]
     lines = [header]
     for row in rows:
         r = row.result
@@ -190,6 +204,7 @@ def print_table(rows: list[Row], title: str = "") -> None:
         ratio = f"{r.rate / top:.2f}" if top and row.scenario != "noop" else "—"
         lines.append([row.scenario, row.db, f"{r.rate:,.0f}", ratio, f"{r.p50_us / 1000:.2f}",
                       f"{r.p95_us / 1000:.2f}", f"{r.p99_us / 1000:.2f}",
+                      "—" if row.cpu_us is None else f"{row.cpu_us:,.0f}",
                       f"{r.socket_errors}/{r.status}",
                       ("ok: " if row.ok else "FAILED: ") + row.check])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -197,10 +212,15 @@ def print_table(rows: list[Row], title: str = "") -> None:
           f"wrk -t{wrk.THREADS} -c{CONNECTIONS}, {DURATION:g} s each, audit on, "
           f"{TOKENS:,} imported tokens; × ceiling: the rate over the bare-ASGI ceiling's")
     for n, line in enumerate(lines):
-        print(" | ".join(cell.ljust(w) if i in (0, 1, 8) else cell.rjust(w)
+        print(" | ".join(cell.ljust(w) if i in (0, 1, 9) else cell.rjust(w)
                          for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
         if n == 0:
             print("-+-".join("-" * w for w in widths))
+
+
+def cpu_seconds(group: int) -> float:
+    """CPU time so far of a server's process group (its supervisor, workers, sealer)."""
+    return procs.cpu_seconds(procs.group_pids(group))
 
 
 def main() -> int:

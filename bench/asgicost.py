@@ -121,10 +121,12 @@ async def measure(site: servers.Site, loaded: LoadedTokens, count: int,
         used += count
     if profile:
         step = int(time.time()) // period
-        requests = list(_requests(loaded, used, count, profile, step))
+        requests = noop if profile == "noop" else \
+            list(_requests(loaded, used, count, profile, step))
         profiler = cProfile.Profile()
         profiler.enable()
-        await _run(app, site.api_key, requests, f'"{profile}"'.encode())
+        await _run(app, site.api_key, requests,
+                   b'"ok"' if profile == "noop" else f'"{profile}"'.encode())
         profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stderr)
         stats.sort_stats(os.environ.get("BENCH_SORT", "tottime"))
@@ -135,7 +137,7 @@ async def measure(site: servers.Site, loaded: LoadedTokens, count: int,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.asgicost")
     parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--profile", choices=("accepted", "rejected"))
+    parser.add_argument("--profile", choices=("noop", "accepted", "rejected"))
     parser.add_argument("--only", choices=("noop", "ceiling", "accepted", "rejected"))
     parser.add_argument("--load", type=int, help="tokens to load (default: enough)")
     args = parser.parse_args(argv)

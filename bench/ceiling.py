@@ -149,8 +149,8 @@ def copy_sqlite(site, directory: Path) -> Path:
 
 
 @contextlib.contextmanager
-def serve(site, directory: Path, *, workers: int = 2) -> Iterator[str]:
-    """The ceiling app on a copy of `site`'s tokens, `workers` uvicorn workers; its URL."""
+def serve(site, directory: Path, *, workers: int = 2) -> Iterator[servers.Server]:
+    """The ceiling app on a copy of `site`'s tokens, `workers` uvicorn workers."""
     directory.mkdir(parents=True, exist_ok=True)
     env = {"CEILING_INSTITUTION_ID": str(site.institution.id)}
     if site.kind == "sqlite":
@@ -178,6 +178,6 @@ def serve(site, directory: Path, *, workers: int = 2) -> Iterator[str]:
     server = servers.Server(process, port, log, workers, public=True)
     try:
         servers.wait_ready(server, ready_path="/")
-        yield server.url
+        yield server
     finally:
         server.stop()

@@ -215,6 +215,17 @@ class TestTokensImport:
         token = services.tokens.get_token(services.institutions.get("0301"), "c02099")
         assert (token.serial, token.state) == ("CLI02099", "active")
 
+    def test_verbose_lists_each_token_and_each_skipped_key(self, env, tmp_path):
+        """--verbose: a line per imported token and per skipped key, after the counts."""
+        run(env, "institution", "add", "--service-id", "0303", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        path = self._document(tmp_path, 2)
+        done = run(env, "tokens", "import", "--service-id", "0303", str(path), "--verbose")
+        assert done.stdout.splitlines() == [
+            '{"imported": 2, "skipped": 1, "reasons": {"no_user_id": 1}}',
+            "imported\tCLI00000\tc00000\tactivated", "imported\tCLI00001\tc00001\tactivated",
+            "skipped\tCLI-none\tno_user_id"]
+
     def test_a_password_file_and_a_wrong_password(self, env, tmp_path):
         """The password comes from a file (its line end dropped); a wrong one imports nothing."""
         run(env, "institution", "add", "--service-id", "0302", "--name", "n",

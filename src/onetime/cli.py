@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from onetime.commands import accounts as account_commands
 from onetime.commands import backup as backup_commands
 from onetime.commands import payeasy as payeasy_commands
 from onetime.commands import people
@@ -109,7 +110,8 @@ def cmd_tokens_import(args, config: Config) -> int:
     with args.file.open("rb") as document:
         result = services.imports.import_pskc(
             institution, document, psk_hex=args.psk_hex, password=password,
-            confirmed=args.confirmed, actor=args.actor, source_ip=None, progress=progress)
+            confirmed=args.confirmed, actor=args.actor, source_ip=None, progress=progress,
+            list_tokens=args.verbose)
     print(file=sys.stderr)
     reasons = Counter(k.reason.value for k in result.skipped)
     print(json.dumps({"imported": result.imported, "skipped": len(result.skipped),
@@ -360,6 +362,7 @@ def parser() -> argparse.ArgumentParser:
     zengin_commands.register(sub)
     backup_commands.register(sub)
     people.register(sub)
+    account_commands.register(sub)
     payeasy_commands.register(sub)
     return p
 

@@ -26,6 +26,11 @@ DEMO_NAME = "けんしんデモ信用組合"
 DEMO_SENDER = "otp@kenshin-demo.example.jp"
 DEMO_TOKEN_USER = "demo-taro"  # noqa: S105 - a user ID
 DEMO_ACTIVATION_PASSWORD = "1234"  # noqa: S105 - a published demo value, not a secret
+DEMO_CONFIRMATION = "both"  # 取引確認: the app's 承認 online, or its OCRA code offline
+# A second contract whose OTP the branch has enabled already: its transfers go through
+# 取引確認 as soon as its user has set the token up. Published demo values, not secrets.
+KAKUNIN_CONTRACT = "2000002"
+KAKUNIN_USER = ("kakunin-master", "確認 太郎", "Kakunin-pass1", "Kakunin-conf1")
 
 
 def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
@@ -47,6 +52,10 @@ def run_demo(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
         api_key = services.institutions.rotate_api_key(DEMO_SERVICE_ID)
     except UnknownInstitution:
         institution, api_key = services.institutions.add(DEMO_SERVICE_ID, DEMO_NAME, DEMO_SENDER)
+    if institution.settings.transaction_confirmation != DEMO_CONFIRMATION:
+        # The demo shows 取引確認 both ways (docs/transaction-confirmation.md, "Site").
+        institution = services.institutions.configure(
+            DEMO_SERVICE_ID, actor="demo", transaction_confirmation=DEMO_CONFIRMATION)
     doc = services.tokens.get_token(institution, DEMO_TOKEN_USER)
     if doc.state.value in ("none", "issued", "activated", "expired", "revoked"):
         services.tokens.issue_token(institution, DEMO_TOKEN_USER, "taro@example.jp",
@@ -78,17 +87,30 @@ def _build_app(services: Services, ctx, config: Config, kdf_profile: str):
 def _seed_site(services: Services, institution, base: str, kdf_profile: str) -> str:
     """The banking site's demo contract, users and branch account; how to sign in."""
     try:
+        from onetime.banking.domain.people import Role
         from onetime.banking.otp.local import local_site
         from onetime.banking.service.demo import seed_demo
     except ImportError:
         return ""
-    info = seed_demo(local_site(services, kdf_profile=kdf_profile), institution)
+    site = local_site(services, kdf_profile=kdf_profile)
+    info = seed_demo(site, institution)
+    login_id, person, password, confirmation = KAKUNIN_USER
+    seed_demo(site, institution, contract_number=KAKUNIN_CONTRACT, name="確認商事株式会社",
+              users=[(login_id, person, Role.MASTER, password, confirmation)], staff=None,
+              otp_enabled=True)
     lines = ["", f"  banking site   {base}/   contract {info.contract_number}"
              "   (login ID / login password / confirmation password)"]
     lines += [f"    {role:8} {login_id} / {password} / {confirmation}"
               for login_id, role, password, confirmation in info.users]
     lines += [f"  branch console {base}/branch   staff {info.staff[0]} / {info.staff[1]}"
               "   (start here: 認証開始申込 for the contract)",
+              f"  取引確認       transaction_confirmation="
+              f"{institution.settings.transaction_confirmation}: contract {KAKUNIN_CONTRACT}"
+              f" (OTP on already), {login_id} / {password} / {confirmation}",
+              "                 log in, issue the token, set it up with onetime-token and"
+              " confirm;",
+              "                 then a 振込・振替 waits for 承認 in the app (c), or its code"
+              " (o)",
               f"  received mail  {base}/dev/mail", ""]
     return "\n".join(lines)
 

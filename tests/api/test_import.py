@@ -489,3 +489,16 @@ class TestLargeDocuments:
         code = totp(secret_of("u02499"), api.clock.now().timestamp(), digits=6, period=30,
                     algorithm="sha256")
         assert api.verify("u02499", code).json()["result"] == "accepted"
+
+    def test_without_the_list_the_counts_and_the_rows_are_the_same(self, services, api_key,
+                                                                   ctx):
+        """list_tokens=False (the CLI's default): the count, the skips, the rows; no list."""
+        institution = services.institutions.get("0002")
+        body = document(totp_key("taro"), totp_key("jiro"), totp_key(None), psk=PSK)
+        before = row_counts(ctx)["tokens"]
+        result = services.imports.import_pskc(
+            institution, body, psk_hex=PSK.hex(), password=None, confirmed=False,
+            actor="test", source_ip=None, list_tokens=False)
+        assert (result.imported, result.tokens) == (2, [])
+        assert [(k.serial, k.reason.value) for k in result.skipped] == [("T-None", "no_user_id")]
+        assert row_counts(ctx)["tokens"] == before + 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import inspect
+
 from onetime.storage.audit import AuditRepository
 
 
@@ -107,3 +109,23 @@ class TestSealing:
                 [(entries[0].id, 1, b"\x01" * 32)] + [(e.id, seq, bytes([seq]) * 32)
                                                       for seq, e in enumerate(entries[1:], 8)]
             assert repo.count_unsealed(conn) == 0
+
+    def test_the_oldest_unsealed_entries_are_found_by_an_index_without_a_sort(self, ctx):
+        """The sealer's query needs no sort, and on SQLite no index of its own.
+
+        SQLite keeps the rowid (our id) in every index, so the unique `seal_seq` index
+        already lists the unsealed entries (NULL) in id order; a second index on
+        (seal_seq, id) would only cost every verification one more page to write.
+        PostgreSQL's index entries carry no such order: it keeps (seal_seq, id).
+        """
+        with ctx.db.read() as conn:
+            indexes = {ix["name"] for ix in inspect(conn).get_indexes("audit_log")}
+            if conn.dialect.name == "sqlite":
+                assert "ix_audit_log_unsealed" not in indexes
+                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT id FROM audit_log WHERE seal_seq IS NULL "
+                    "ORDER BY id LIMIT 10"))
+                assert "INDEX sqlite_autoindex" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan
+            else:
+                assert "ix_audit_log_unsealed" in indexes

@@ -62,11 +62,63 @@ class _Refusing:
         self.transport.write(REFUSAL)  # type: ignore[attr-defined]
 
 
+class _Corked:
+    """A transport whose writes of one event-loop turn leave as one send.
+
+    uvicorn writes an answer's head and its body with two transport.write calls, two
+    send() system calls and two TCP segments for every small answer; the kernel's work
+    for them (on loopback, the receiving side's too) was the largest single item of a
+    worker's time in issue 15's profile. The writes of one turn (an ASGI app sends the
+    head and the body without yielding in between) are joined and sent at its end.
+    Everything else goes straight to the transport; close() and write_eof() send what
+    is held first, abort() drops it, as a transport's own buffer would behave.
+    """
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(self, transport, loop) -> None:
+        self._transport, self._loop, self._held = transport, loop, []
+
+    def write(self, data) -> None:
+        if not self._held:
+            self._loop.call_soon(self._send)
+        self._held.append(data)
+
+    def writelines(self, chunks) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def _send(self) -> None:
+        if self._held:
+            data = self._held[0] if len(self._held) == 1 else b"".join(self._held)
+            self._held = []
+            self._transport.write(data)
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(map(len, self._held))
+
+    def write_eof(self) -> None:
+        self._send()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._send()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = []
+        self._transport.abort()
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+
 class HeadLimitedHttpTools(_Refusing, HttpToolsProtocol):
-    """httptools, counting the head in its callbacks and the raw bytes fed before its end."""
+    """httptools, counting the head in its callbacks and the raw bytes fed before its end;
+    an answer's writes leave as one send (_Corked)."""
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(_Corked(transport, self.loop))
         self._new_head()
 
     def _new_head(self) -> None:

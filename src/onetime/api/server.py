@@ -21,7 +21,7 @@ def build(config: Config, *, clock: Clock | None = None,
 
     `clock` and `kdf_profile` are for onetime.dev; production keeps the defaults.
     """
-    ctx = build_context(config, clock=clock, kdf_profile=kdf_profile)
+    ctx = build_context(config, clock=clock, kdf_profile=kdf_profile, serving=True)
     services = Services.from_context(ctx)
     background: list[Background] = []
 

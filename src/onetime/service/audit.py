@@ -90,6 +90,9 @@ def seal_elected(ctx: Context, limit: int = 50_000) -> int:
                 break
         if keeper and sealed_head:
             keeper.committed(sealed_head)
+    # A server's workers never checkpoint SQLite's WAL (Database `serving`): its one
+    # sealer does, once a round, off the requests' path.
+    ctx.db.checkpoint()
     return total
 
 

@@ -1,19 +1,24 @@
 """PSKC import (RFC 6030): a bank's existing HOTP/TOTP tokens become onetime tokens.
 
-The document is read and every value decrypted before the transaction opens, so a
+Two passes, memory flat whatever the document's size. The first streams the document
+(`pskc_reader.stream`): each key is decrypted, checked and, if importable, encrypted at
+rest and appended to a spool (an anonymous temporary file, BATCH rows a record), so a
 document that cannot be read, decrypted or authenticated raises InvalidPskc having
-written nothing (`pskc_reader`); the keys that can be imported are then written, a batch
-of rows per statement, with one audit entry, in one transaction. A key that cannot be
-imported is skipped with a reason.
+written nothing; only the user IDs are counted in memory, for the rule that a user
+named twice gets neither key. The second writes the spool in one transaction, a batch
+of rows per statement, with one audit entry. A key that cannot be imported is skipped
+with a reason.
 """
 
 from __future__ import annotations
 
 import functools
+import marshal
 import re
+import tempfile
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import BinaryIO
@@ -52,7 +57,7 @@ class SkipReason(StrEnum):
     SETUP_EMBARGOED = "setup_embargoed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportedToken:
     serial: str
     user_id: str
@@ -67,12 +72,11 @@ class SkippedKey:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """`tokens` lists the imported tokens, unless the caller asked for the count only."""
+
+    imported: int
     tokens: list[ImportedToken]
     skipped: list[SkippedKey]
-
-    @property
-    def imported(self) -> int:
-        return len(self.tokens)
 
 
 class ImportService:
@@ -82,41 +86,66 @@ class ImportService:
     def import_pskc(self, institution: Institution, document: bytes | BinaryIO, *,
                     psk_hex: str | None, password: str | bytes | None, confirmed: bool,
                     actor: str | None, source_ip: str | None,
-                    progress: Progress | None = None) -> ImportResult:
+                    progress: Progress | None = None, list_tokens: bool = True) -> ImportResult:
         """Import the HOTP and TOTP keys of a PSKC document as `activated` tokens.
 
         With `confirmed` they start `active` instead. `document` is the bytes or a
         seekable binary file; `psk_hex` is the pre-shared key in hex, `password` the
         PBKDF2 password. `progress`, if given, is called with ("read", keys read) while
-        reading and ("write", keys written or skipped) while writing. Raises InvalidPskc,
-        writing nothing, when the document cannot be read, decrypted or authenticated.
+        reading and ("write", keys written or skipped) while writing. Without
+        `list_tokens` the result counts the imported tokens but does not list them, so
+        that memory does not grow with the document. Raises InvalidPskc, writing
+        nothing, when the document cannot be read, decrypted or authenticated.
         """
-        keys = pskc_reader.read(document, psk_hex, password,
-                                (lambda n: progress("read", n)) if progress else None)
         now = self.ctx.clock.now()
         state = TokenState.ACTIVE if confirmed else TokenState.ACTIVATED
-        skipped = {i: r for i, key in enumerate(keys) if (r := _refusal(key))}
-        users = Counter(k.user_id for i, k in enumerate(keys) if i not in skipped)
-        for index, key in enumerate(keys):
-            # Which of two devices is the user's is not ours to guess: neither is bound.
-            if index not in skipped and users[key.user_id] > 1:
-                skipped[index] = SkipReason.DUPLICATE_USER
-        del users
-        store = functools.partial(self._store, institution, keys, skipped, state, now,
-                                  confirmed=confirmed, actor=actor, source_ip=source_ip,
-                                  progress=progress)
-        try:
-            imported, refused = store()
-        except DuplicateKey:
-            # A concurrent issuance or import took one of the users or serials first;
-            # the checks inside the transaction see it on this second pass.
-            imported, refused = store()
+        # The rows hold secrets only as the keyring encrypted them, as the tokens table
+        # does; the file has no name and goes with the process.
+        with tempfile.TemporaryFile(prefix="onetime-import-") as spool:
+            staged = self._stage(institution, document, psk_hex, password, state, now, spool,
+                                 progress)
+            store = functools.partial(self._store, institution, staged, spool, state, now,
+                                      confirmed=confirmed, actor=actor, source_ip=source_ip,
+                                      progress=progress, list_tokens=list_tokens)
+            try:
+                count, imported, refused = store()
+            except DuplicateKey:
+                # A concurrent issuance or import took one of the users or serials first;
+                # the checks inside the transaction see it on this second pass.
+                count, imported, refused = store()
         return ImportResult(
-            tokens=imported,
-            skipped=[SkippedKey(keys[i].serial, r) for i, r in sorted(refused.items())])
+            imported=count, tokens=imported,
+            skipped=[SkippedKey(serial, reason) for _, (serial, reason) in sorted(refused.items())])
 
-    def _new_token(self, institution: Institution, key: pskc_reader.Key, state: TokenState,
-                   now: datetime) -> tuple[str, NewToken]:
+    def _stage(self, institution: Institution, document: bytes | BinaryIO, psk_hex: str | None,
+               password: str | bytes | None, state: TokenState, now: datetime,
+               spool: BinaryIO, progress: Progress | None) -> _Staged:
+        """Read, check and encrypt every key; the importable ones go to `spool`."""
+        staged = _Staged()
+        users: Counter[str] = Counter()
+        rows: list[tuple] = []
+        for index, key in enumerate(pskc_reader.stream(document, psk_hex, password)):
+            staged.keys = index + 1
+            if reason := _refusal(key):
+                staged.refused[index] = (key.serial, reason)
+            else:
+                assert key.user_id  # narrowing only: _refusal let no key through without it
+                users[key.user_id] += 1
+                rows.append(self._row(institution, index, key, state))
+                if len(rows) == BATCH:
+                    staged.spool(spool, rows)
+                    rows = []
+            if progress and staged.keys % 1_000 == 0:
+                progress("read", staged.keys)
+        staged.spool(spool, rows)
+        # Which of two devices is the user's is not ours to guess: neither is bound.
+        staged.duplicates = {user for user, count in users.items() if count > 1}
+        return staged
+
+    def _row(self, institution: Institution, index: int, key: pskc_reader.Key,
+             state: TokenState) -> tuple:
+        """What the spool keeps of an importable key: `_new_token`'s fields, the secret
+        encrypted at rest, plus the key's index and serial as the document gave them."""
         # Narrowing only: _refusal let no key through without these.
         assert key.user_id
         assert key.secret
@@ -129,52 +158,68 @@ class ImportService:
                                                 secret_aad(institution.id, user_id, serial))
         # An HOTP counter is the next value the device shows; the last used is one before.
         last = key.counter - 1 if key.kind == TokenKind.HOTP and key.counter else None
-        return user_id, NewToken(
-            serial=serial, state=state, kind=key.kind, algorithm=key.algorithm,
-            digits=key.digits, period=key.period, email=None, activation_key_id=None,
+        return (index, key.serial, user_id, serial, key.kind.value, key.algorithm, key.digits,
+                key.period, key_id, blob, last)
+
+    @staticmethod
+    def _new_token(row: tuple, state: TokenState, now: datetime) -> tuple[int, str | None, str,
+                                                                          NewToken]:
+        """(index, the document's serial, user ID, the row) from a spooled row."""
+        index, given_serial, user_id, serial, kind, algorithm, digits, period, key_id, blob, \
+            last = row
+        return index, given_serial, user_id, NewToken(
+            serial=serial, state=state, kind=TokenKind(kind), algorithm=algorithm,
+            digits=digits, period=period, email=None, activation_key_id=None,
             activation_blob=None, activation_attempts_left=0, secret_key_id=key_id,
             secret_blob=blob, issued_at=now, expires_at=None, activated_at=now,
             confirmed_at=now if state == TokenState.ACTIVE else None, last_step=last)
 
-    def _store(self, institution: Institution, keys: list[pskc_reader.Key],
-               skipped: dict[int, SkipReason], state: TokenState, now: datetime, *,
-               confirmed: bool, actor: str | None, source_ip: str | None,
-               progress: Progress | None,
-               ) -> tuple[list[ImportedToken], dict[int, SkipReason]]:
-        """Write the importable keys, BATCH at a time, in one transaction with its entry.
+    def _store(self, institution: Institution, staged: _Staged, spool: BinaryIO,
+               state: TokenState, now: datetime, *, confirmed: bool, actor: str | None,
+               source_ip: str | None, progress: Progress | None, list_tokens: bool,
+               ) -> tuple[int, list[ImportedToken], dict[int, tuple[str | None, SkipReason]]]:
+        """Write the spooled keys, BATCH at a time, in one transaction with its entry.
 
         Each batch costs three statements (who holds its serials, the users' current
         tokens, one multi-row INSERT of the users who have none) where one statement per
         check and per row cost 4 round trips a key. A user who has a token goes through
         replace_or_insert's conditional UPDATE, as an issuance does.
         """
-        refused = dict(skipped)
-        written: dict[int, ImportedToken] = {}
+        refused = dict(staged.refused)
+        written: list[ImportedToken] = []  # in document order, as the spool is
+        count = 0
         serials_written: set[str] = set()  # two users of one document with one serial
         repo = self.ctx.tokens
-        todo = [i for i in range(len(keys)) if i not in skipped]
-        inserted, analyzed_at = 0, 250
+        done, inserted, analyzed_at = len(staged.refused), 0, 250
         with self.ctx.db.write() as conn:
-            for start in range(0, len(todo), BATCH):
-                batch = [(i, *self._new_token(institution, keys[i], state, now))
-                         for i in todo[start:start + BATCH]]
-                holders = repo.serial_holders(conn, [new.serial for _, _, new in batch])
-                current = repo.by_users(conn, institution.id, [u for _, u, _ in batch])
+            for rows in staged.batches(spool):
+                batch = []
+                for row in rows:
+                    index, given_serial, user_id, new = self._new_token(row, state, now)
+                    if user_id in staged.duplicates:
+                        refused[index] = (given_serial, SkipReason.DUPLICATE_USER)
+                    else:
+                        batch.append((index, given_serial, user_id, new))
+                holders = repo.serial_holders(conn, [new.serial for *_, new in batch])
+                current = repo.by_users(conn, institution.id, [u for _, _, u, _ in batch])
                 fresh: list[tuple[str, NewToken]] = []
-                for index, user_id, new in batch:
+                for index, given_serial, user_id, new in batch:
                     holder = holders.get(new.serial, (institution.id, user_id))
                     token = current.get(user_id)
                     if new.serial in serials_written or holder != (institution.id, user_id):
-                        refused[index] = SkipReason.TOKEN_EXISTS
+                        refused[index] = (given_serial, SkipReason.TOKEN_EXISTS)
                         continue
                     if token is None:
                         fresh.append((user_id, new))
                     elif not repo.replace_or_insert(conn, institution.id, user_id, new, now):
-                        refused[index] = (SkipReason.SETUP_EMBARGOED if token.embargo_until(now)
+                        refused[index] = (given_serial,
+                                          SkipReason.SETUP_EMBARGOED if token.embargo_until(now)
                                           else SkipReason.TOKEN_EXISTS)
                         continue
                     serials_written.add(new.serial)
-                    written[index] = ImportedToken(new.serial, user_id, new.state)
+                    count += 1
+                    if list_tokens:
+                        written.append(ImportedToken(new.serial, user_id, new.state))
                 # The unique (institution_id, user_id) and serial constraints arbitrate a
                 # concurrent issuance: DuplicateKey, and import_pskc tries once more.
                 repo.insert_many(conn, institution.id, fresh)
@@ -184,16 +229,38 @@ class ImportService:
                     # batch cost a third of a 100 000-key import on PostgreSQL.
                     repo.refresh_statistics(conn)
                     analyzed_at = inserted
+                done += len(rows)
                 if progress:
-                    progress("write", len(skipped) + start + len(batch))
-            reasons = Counter(r.value for r in refused.values())
+                    progress("write", done)
+            reasons = Counter(reason.value for _, reason in refused.values())
             self.ctx.audit.append(
                 conn, at=now, institution_id=institution.id, event="tokens_imported",
                 actor=actor, source_ip=source_ip,
-                detail={"keys": len(keys), "imported": len(written),
+                detail={"keys": staged.keys, "imported": count,
                         "skipped": len(refused), "reasons": dict(sorted(reasons.items())),
                         "confirmed": confirmed})
-        return [written[i] for i in sorted(written)], refused
+        return count, written, refused
+
+
+@dataclass
+class _Staged:
+    """What the first pass keeps in memory: counts, refusals, the users named twice."""
+
+    keys: int = 0
+    refused: dict[int, tuple[str | None, SkipReason]] = field(default_factory=dict)
+    duplicates: set[str] = field(default_factory=set)
+    records: int = 0
+
+    def spool(self, spool: BinaryIO, rows: list[tuple]) -> None:
+        if rows:
+            marshal.dump(rows, spool)
+            self.records += 1
+
+    def batches(self, spool: BinaryIO) -> Iterator[list[tuple]]:
+        spool.seek(0)
+        for _ in range(self.records):
+            # S302: our own file, written above, never anyone else's input.
+            yield marshal.load(spool)  # noqa: S302
 
 
 def _valid_user(user_id: str | None) -> bool:

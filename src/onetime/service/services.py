@@ -62,10 +62,12 @@ def open_keyring(config: Config, *, create: bool = False) -> KeyRing:
 
 
 def build_context(config: Config, *, clock: Clock | None = None,
-                  create_keys: bool = False, kdf_profile: str = "production") -> Context:
+                  create_keys: bool = False, kdf_profile: str = "production",
+                  serving: bool = False) -> Context:
     """The context of one process: the system clock and argon2's production cost, unless
-    the caller (a test, or onetime.dev) passes others."""
-    return Context(db=Database(config.database_url),
+    the caller (a test, or onetime.dev) passes others. `serving`: a server worker's
+    (Database `serving`)."""
+    return Context(db=Database(config.database_url, serving=serving),
                    keyring=open_keyring(config, create=create_keys),
                    clock=clock or SystemClock(),
                    setup_kdf=TEST_KDF if kdf_profile == "test" else PRODUCTION_KDF,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import IntegrityError
 
 # SQLite's extended result codes SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
-_SQLITE_DUPLICATE = {2067, 1555}
+SQLITE_DUPLICATE = {2067, 1555}
 _PG_UNIQUE_VIOLATION = "23505"
 
 
@@ -27,7 +27,7 @@ class DuplicateKey(Exception):
 def is_duplicate_key(error: IntegrityError) -> bool:
     orig = error.orig
     if isinstance(orig, sqlite3.IntegrityError):
-        return getattr(orig, "sqlite_errorcode", None) in _SQLITE_DUPLICATE
+        return getattr(orig, "sqlite_errorcode", None) in SQLITE_DUPLICATE
     return getattr(orig, "sqlstate", None) == _PG_UNIQUE_VIOLATION
 
 

@@ -64,7 +64,9 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10,
                  loop_pool_size: int = LOOP_POOL_SIZE,
-                 busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
+                 busy_timeout: float = SQLITE_BUSY_TIMEOUT, serving: bool = False) -> None:
+        """`serving`: a server worker's. On SQLite its commits then never checkpoint the
+        WAL; the sealing round does (`checkpoint`), off the requests' path."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._loop_pool_size = loop_pool_size
@@ -77,7 +79,7 @@ class Database:
             self.engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None,
                                         connect_args={"check_same_thread": False,
                                                       "timeout": busy_timeout})
-            _configure_sqlite(self.engine, busy_timeout)
+            _configure_sqlite(self.engine, busy_timeout, checkpoint_on_commit=not serving)
             path = self.engine.url.database
             self._writer = _WriterLock(f"{path}.writer-lock") \
                 if path and path != ":memory:" and not path.startswith("file:") else None
@@ -223,6 +225,14 @@ class Database:
                 conn.commit()  # SQLAlchemy joined the transaction: its COMMIT ends it
             elif driver.in_transaction:
                 driver.commit()
+
+    def checkpoint(self) -> None:
+        """SQLite: copy what the WAL holds into the database file, as far as readers allow,
+        without waiting for anyone (PASSIVE). Nothing to do on PostgreSQL."""
+        if not self.is_sqlite:
+            return
+        with unavailable_as_domain_error(), self.engine.connect() as conn:
+            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[bool]:
@@ -425,7 +435,8 @@ def _ping_when_idle(engine: Engine) -> None:
                 raise exc.DisconnectionError("idle connection is dead") from error
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float, *,
+                      checkpoint_on_commit: bool = True) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" event below issue BEGIN itself.
@@ -434,6 +445,11 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a power cut may lose the last commits, never corrupt.
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if not checkpoint_on_commit:
+            # SQLite's automatic checkpoint runs in the commit that passes 1 000 WAL pages:
+            # milliseconds of copying and an fsync, inside some verification's answer
+            # time. A server's workers leave it to the sealing round (Database.checkpoint).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.close()

@@ -17,12 +17,15 @@ from onetime.banking.domain.errors import (
     CodeRejected,
     InsufficientBalance,
     InvalidBatchLine,
+    OperationNotPermitted,
     WrongConfirmationPassword,
 )
+from onetime.banking.domain.rights import Rights
 from onetime.banking.domain.zengin import DepositType, Header, Kind, Transfer, ZenginFile
 from onetime.banking.domain.zengin.layout import HEADER, data_layout
 from onetime.banking.service.bulk import MAX_UPLOAD, BulkDraft
-from tests.banking.world import activate, code, wrong
+from onetime.domain.values import Operation
+from tests.banking.world import PASSWORDS, activate, code, wrong
 
 MIZUHO = ("0001", "001")  # another bank: 440 under 30 000 yen, else 660
 START = (5_000_000, 1_200_000)
@@ -242,3 +245,38 @@ class TestDoubleSubmit:
         assert len(outcomes) == 2
         assert len(booked) == 1
         assert balances(world) == (START[0] - 30_000 - 880, START[1])
+
+
+def only_rights(world, user, *operations):
+    """利用者情報変更 as stored: `user` keeps only `operations` (a manager's change)."""
+    granted = Rights(user.role, frozenset(operations), False, None, None)
+    with world.site.ctx.db.write() as conn:
+        world.site.ctx.people.change_user(conn, user.id, user.name, granted)
+    return world.site.users.authenticate(world.institution, user.login_id,
+                                         PASSWORDS[user.login_id][0])
+
+
+class TestRights:
+    """利用権限: a user without the right to 総合振込 or 給与・賞与振込 books neither."""
+
+    def test_a_user_without_the_payroll_right_is_refused_the_file(self, world):
+        general = only_rights(world, world.general, Operation.TRANSFER)
+        with pytest.raises(OperationNotPermitted):
+            world.site.bulk.prepare_file(world.institution, general, payroll(world, [1_000]))
+        with pytest.raises(OperationNotPermitted):
+            world.site.bulk.prepare_lines(
+                world.institution, general, kind="21",
+                from_account_id=world.site.bulk.accounts(general)[0].id,
+                rows=[{"bank_code": "0001", "branch_code": "001", "account_type": "ordinary",
+                       "account_number": "1234567", "holder_name": "ﾀﾅｶ", "amount": "1000"}])
+
+    def test_rights_taken_away_after_the_draft_book_nothing(self, world, clock):
+        secret = activate(world, world.general, clock)
+        draft = world.site.bulk.prepare_file(world.institution, world.general,
+                                             payroll(world, [1_000]))
+        general = only_rights(world, world.general, Operation.BULK_TRANSFER)
+        with pytest.raises(OperationNotPermitted):
+            world.site.bulk.execute(world.institution, general, world.contract, draft,
+                                    world.confirmation(general), code(secret, clock))
+        assert balances(world) == START
+        assert ("code_verified", "payroll_transfer", "accepted") not in audit(world)

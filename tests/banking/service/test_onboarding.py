@@ -8,9 +8,13 @@ import json
 import pytest
 
 from onetime.banking.domain.errors import (
+    AccountNumberTaken,
     BatchRefused,
     ContractNotFound,
     ContractNumberTaken,
+    InvalidAccountNumber,
+    InvalidAmount,
+    InvalidHolderName,
     InvalidLoginId,
     LimitOverContract,
     LoginFailed,
@@ -172,3 +176,55 @@ class TestInitialPasswords:
             assert len(text) == 16
             assert any(c.isdigit() for c in text)
             assert any(c.isalpha() for c in text)
+
+
+class TestOpeningAccounts:
+    """口座開設: a new contract's accounts with their first deposit (issue 12's month)."""
+
+    def open(self, world, **more):
+        given = {"bank_code": "2101", "branch_code": "001", "account_type": "ordinary",
+                 "account_number": "4200001", "holder_name": "ｼﾝｷ(ｶ",
+                 "opening_balance": "3,000,000"}
+        return world.site.onboarding.open_account(world.institution, "7000007",
+                                                  actor=world.staff.actor,
+                                                  **{**given, **more})
+
+    def test_the_new_contracts_account_holds_its_opening_balance(self, world):
+        [master] = new_contract(world)
+        account = self.open(world)
+        assert (account.account_number, account.balance) == ("4200001", 3_000_000)
+        user = world.site.users.authenticate(world.institution, master.login_id,
+                                             master.password.reveal_text())
+        assert [a.id for a in world.site.transfers.accounts(user)] == [account.id]
+        [entry] = audit(world, "account_opened")
+        assert entry.detail == {"contract": "7000007", "account_type": "ordinary",
+                                "opening_balance": 3_000_000}
+
+    def test_bad_input_and_a_taken_number_open_nothing(self, world):
+        new_contract(world)
+        self.open(world)
+        for more, error in [({"account_number": "4200001"}, AccountNumberTaken),
+                            ({"account_number": "12345678"}, InvalidAccountNumber),
+                            ({"opening_balance": "-5"}, InvalidAmount),
+                            ({"holder_name": "新規"}, InvalidHolderName)]:
+            with pytest.raises(error):
+                self.open(world, **more)
+        with pytest.raises(ContractNotFound):
+            world.site.onboarding.open_account(
+                world.institution, "7999997", bank_code="2101", branch_code="001",
+                account_type="ordinary", account_number="4200009", holder_name="ｼﾝｷ",
+                opening_balance="1", actor=world.staff.actor)
+        assert len(audit(world, "account_opened")) == 1
+
+    def test_a_clerk_may_not_open_accounts(self, world):
+        new_contract(world)
+        clerk = world.site.onboarding.add_staff(
+            world.institution, StaffRequest("clerk-01", "窓口 二郎", StaffRole.CLERK.value),
+            actor="test")
+        who = world.site.branch.authenticate(world.institution, clerk.login_id,
+                                             clerk.password.reveal_text())
+        with pytest.raises(StaffNotPermitted):
+            world.site.onboarding.open_account(
+                world.institution, "7000007", bank_code="2101", branch_code="001",
+                account_type="ordinary", account_number="4200002", holder_name="ｼﾝｷ",
+                opening_balance="1", actor=who.actor, by=who)

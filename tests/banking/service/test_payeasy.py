@@ -16,11 +16,14 @@ from onetime.banking.domain.errors import (
     InvalidBillerFile,
     InvalidCustomerNumber,
     InvalidPaymentClass,
+    OperationNotPermitted,
     UnknownBiller,
     WrongConfirmationPassword,
 )
 from onetime.banking.domain.ledger import JournalKind
 from onetime.banking.storage.schema import accounts, bills, journal
+from onetime.domain.values import Operation
+from tests.banking.service.test_bulk import only_rights
 from tests.banking.world import activate, code, wrong
 
 TAX = {"biller_number": "11111", "customer_number": "1000000000000001",
@@ -211,3 +214,18 @@ class TestLoad:
                                               "payment_class": "7"})
         pay(world, world.master, draft, secret, clock)
         assert balance(world, biller_account(world, "44444")) == 100
+
+
+class TestRights:
+    """利用権限: a user without the right to ペイジー pays nothing."""
+
+    def test_a_user_without_the_payeasy_right_is_refused(self, world, clock):
+        secret = activate(world, world.general, clock)
+        draft = prepare(world, world.general)
+        general = only_rights(world, world.general, Operation.TRANSFER)
+        with pytest.raises(OperationNotPermitted):
+            prepare(world, general)
+        with pytest.raises(OperationNotPermitted):
+            pay(world, general, draft, secret, clock)
+        assert ("payeasy_paid", "payeasy", "accepted") not in events(world)
+        assert ("code_verified", "payeasy", "accepted") not in events(world)

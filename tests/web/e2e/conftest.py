@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -108,15 +109,11 @@ class Served:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory) -> Iterator[Served]:
     _chromium_or_skip()
-    base = tmp_path_factory.mktemp("site-e2e")
-    key_file, clock_file, maildir = base / "keys.json", base / "clock", base / "mail"
-    db_url = f"sqlite:///{base / 'onetime.db'}"
-    clock_file.write_text(START.isoformat())
-    FileKeyProvider.create(key_file)
-    ctx = Context(db=Database(db_url), keyring=KeyRing(FileKeyProvider.open(key_file)),
-                  clock=FileClock(str(clock_file)), setup_kdf=TEST_KDF)
-    migrate.upgrade(ctx.db)
-    services = Services.from_context(ctx)
+    with serve(tmp_path_factory.mktemp("site-e2e"), START, _seed_journeys) as running:
+        yield running
+
+
+def _seed_journeys(services: Services) -> None:
     site = local_site(services, kdf_profile="test")
     institution, _key = services.institutions.add(SERVICE_ID, BANK, SENDER)
     seed_demo(site, institution)  # OTP not yet enabled: the branch does it in step 1
@@ -124,6 +121,35 @@ def served(tmp_path_factory) -> Iterator[Served]:
               users=SECOND, staff=None, otp_enabled=True)
     seed_demo(site, institution, contract_number="5000005", name="給与工業株式会社",
               users=BULK, staff=None, otp_enabled=True)
+
+
+@contextmanager
+def start_site(base: Path, seed: Callable, **settings: object) -> Iterator[Served]:
+    """`serve` with the journeys' institution: `seed(site, institution)` builds its world,
+    the institution configured with `settings` (InstitutionService.configure)."""
+    def world(services: Services) -> None:
+        site = local_site(services, kdf_profile="test")
+        institution, _key = services.institutions.add(SERVICE_ID, BANK, SENDER)
+        if settings:
+            institution = services.institutions.configure(SERVICE_ID, **settings)
+        seed(site, institution)
+
+    with serve(base, START, world) as served:
+        yield served
+
+
+@contextmanager
+def serve(base: Path, start: datetime, seed: Callable[[Services], None]) -> Iterator[Served]:
+    """A server of its own on `base` (database, key file, clock file at `start`, mail
+    sink), its world written first by `seed` through the service layer."""
+    key_file, clock_file, maildir = base / "keys.json", base / "clock", base / "mail"
+    db_url = f"sqlite:///{base / 'onetime.db'}"
+    clock_file.write_text(start.isoformat())
+    FileKeyProvider.create(key_file)
+    ctx = Context(db=Database(db_url), keyring=KeyRing(FileKeyProvider.open(key_file)),
+                  clock=FileClock(str(clock_file)), setup_kdf=TEST_KDF)
+    migrate.upgrade(ctx.db)
+    seed(Services.from_context(ctx))
     ctx.db.dispose()
 
     sink = MailSink(maildir, port=0)
@@ -135,7 +161,8 @@ def served(tmp_path_factory) -> Iterator[Served]:
            "ONETIME_SMTP_HOST": "127.0.0.1", "ONETIME_SMTP_PORT": str(sink.port),
            "ONETIME_DEMO": "1", "ONETIME_MAILDIR": str(maildir),
            "ONETIME_SITE_SERVICE_ID": SERVICE_ID, "ONETIME_OUTBOX_INTERVAL": "0.2",
-           "ONETIME_SEAL_INTERVAL": "1.0"}
+           "ONETIME_SEAL_INTERVAL": "1.0", "ONETIME_VAR": str(base),
+           "ONETIME_AUDIT_ANCHOR": str(base / "audit-anchor.json")}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "onetime.dev:site_app",

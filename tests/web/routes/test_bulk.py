@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from onetime.banking.domain import zengin
 from onetime.banking.domain.zengin import DepositType, Header, Kind, Transfer, ZenginFile
+from onetime.domain.values import Operation
+from tests.banking.service.test_bulk import only_rights
 from tests.banking.world import activate, code
 from tests.web.routes.conftest import csrf_of, log_in, page_token, refused
 
@@ -175,3 +177,15 @@ class TestSize:
         response = upload(client, b"1" * (1024 * 1024 + 1), page_token(client, "/bulk"))
         assert "振込データのファイルが大きすぎます" in refused(client, response, "/bulk")
         assert balance(world) == START
+
+
+class TestRights:
+    def test_a_user_without_the_payroll_right_is_told_and_nothing_is_drafted(
+            self, client, world, clock):
+        activate(world, world.general, clock)
+        only_rights(world, world.general, Operation.TRANSFER)
+        log_in(client, "demo-general")
+        token = page_token(client, "/bulk")
+        page = refused(client, upload(client, payroll(world, [1_000]), token), "/bulk")
+        assert "この取引の利用権限がありません。" in page
+        assert 'name="request_id"' not in client.get("/bulk/confirm").text

@@ -188,3 +188,44 @@ class TestUserManagement:
                                "code": code(secret, clock)})
         doc = world.site.tokens.get_token(world.institution, world.general.user_id)
         assert doc.state == TokenState.REVOKED
+
+
+class TestOpeningAccounts:
+    """口座開設 on the contract's page: a new contract gets its accounts at the branch."""
+
+    def open(self, client, contract_id, **fields):
+        url = f"/branch/contracts/{contract_id}"
+        data = {"csrf_token": page_token(client, url), "branch_code": "001",
+                "account_type": "ordinary", "account_number": "8100001",
+                "holder_name": "ﾄｳﾛｸｼﾖｳｼﾞ(ｶ", "opening_balance": "2,500,000", **fields}
+        return client.post(f"{url}/accounts", data=data)
+
+    def test_a_supervisor_opens_an_account_with_its_first_deposit(self, web, world):
+        branch = web.client()
+        log_in(branch, "branch01", branch=True)
+        register_contract(branch)
+        [contract] = world.site.branch.search(world.institution, "8000008").contracts
+        response = self.open(branch, contract.id)
+        assert response.status_code == 303
+        page = branch.get(response.headers["location"]).text
+        assert 'id="account-8100001"' in page
+        assert "2,500,000円" in page
+        response = self.open(branch, contract.id)  # the same number again: told
+        assert JA["error.account_number_taken"] in refused(
+            branch, response, f"/branch/contracts/{contract.id}")
+        response = self.open(branch, contract.id, account_number="8100002",
+                             holder_name="登録商事")
+        assert JA["error.invalid_holder_name"] in refused(
+            branch, response, f"/branch/contracts/{contract.id}")
+        assert 'id="account-8100002"' not in branch.get(f"/branch/contracts/{contract.id}").text
+
+    def test_a_clerk_is_told_a_supervisor_opens_accounts(self, web, world):
+        with world.site.ctx.db.write() as conn:  # a known password for the clerk
+            world.site.ctx.people.add_staff(conn, world.institution.id, "clerk05", "窓口 六郎",
+                                            world.site.onboarding.hasher.hash("Clerk-pass1"),
+                                            world.site.ctx.clock.now())
+        clerk = web.client()
+        log_in(clerk, "clerk05", "Clerk-pass1", branch=True)
+        url = f"/branch/contracts/{world.contract.id}"
+        assert JA["error.staff_not_permitted"] in refused(
+            clerk, self.open(clerk, world.contract.id), url)

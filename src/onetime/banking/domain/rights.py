@@ -55,10 +55,12 @@ class StaffAction(StrEnum):
     ENABLE_OTP = "enable_otp"  # 認証開始申込
     REVOKE = "revoke"  # トークンの失効
     ADD_STAFF = "add_staff"  # 行員登録
+    OPEN_ACCOUNT = "open_account"  # 口座開設 with its first deposit
 
 
 # The one place that says what each role may do: a clerk serves the counter; what
-# starts OTP, ends a token or makes a branch account is a supervisor's.
+# starts OTP, ends a token, makes a branch account or opens a deposit account is a
+# supervisor's.
 STAFF_MAY: dict[StaffRole, frozenset[StaffAction]] = {
     StaffRole.CLERK: frozenset({StaffAction.ADD_CONTRACT, StaffAction.RELEASE,
                                 StaffAction.RESET_ISSUANCE}),
@@ -212,9 +214,15 @@ def ensure_may(user: SiteUser, contract: Contract, operation: Operation, amount:
 
     Raises OperationNotPermitted, OverUserLimit, DailyLimitExceeded.
     """
+    ensure_right(user, operation)
+    ensure_within_limits(user, contract, amount, spent_today)
+
+
+def ensure_right(user: SiteUser, operation: Operation) -> None:
+    """The user holds the right to `operation` (利用権限), whatever the amount: checked
+    before a file is read or a bill looked up. Raises OperationNotPermitted."""
     if operation not in user.operations:
         raise OperationNotPermitted(f"the user may not do {operation.value}")
-    ensure_within_limits(user, contract, amount, spent_today)
 
 
 def ensure_within_limits(user: SiteUser, contract: Contract, amount: int,

@@ -8,7 +8,7 @@ resetting an issuance that is stuck waiting for setup.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from onetime.banking.domain import people, rights
 from onetime.banking.domain.banks import Bank
@@ -26,6 +26,7 @@ from onetime.banking.service.sessions import SessionService
 from onetime.banking.service.tokens import Tokens
 from onetime.banking.service.users import SiteUserService
 from onetime.banking.storage.database import DuplicateKey
+from onetime.banking.storage.ledger import Account
 from onetime.crypto import PasswordHasher
 from onetime.domain.documents import TokenDocument
 from onetime.domain.errors import NoIssuance
@@ -35,6 +36,7 @@ from onetime.domain.errors import NoIssuance
 class ContractView:
     contract: Contract
     users: list[tuple[SiteUser, TokenDocument]]
+    accounts: list[Account] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,9 @@ class BranchService:
         contract = self.users.contract(institution, contract_id)
         with self.ctx.db.read() as conn:
             members = self.repo.users_of(conn, contract.id)
+            accounts = self.ctx.ledger.accounts_of(conn, contract.id)
         return ContractView(contract, [(u, self.tokens.get_token(institution, u.user_id))
-                                       for u in members])
+                                       for u in members], accounts)
 
     # -- acting ------------------------------------------------------------------
 

@@ -36,11 +36,13 @@ from onetime.banking.domain.zengin.layout import HEADER, data_layout
 from onetime.banking.domain.zengin.parse import split
 from onetime.banking.service import zengin as banks
 from onetime.banking.service.batches import BatchReceipt, BatchService
+from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
-from onetime.banking.service.limits import TransferLimits
+from onetime.banking.service.limits import TransferLimits, ensure_right
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
+from onetime.domain.confirmations import TransactionDetails
 from onetime.domain.errors import InvalidInput, OnetimeError
 from onetime.domain.values import Operation
 
@@ -137,6 +139,8 @@ class BulkService:
         self.ctx, self.stepup, self.batches = ctx, stepup, batches
         self.ledger = ctx.ledger
         self.limits = TransferLimits(ctx)
+        # 取引確認 of a batch is its count and total, online only (no payee for OCRA).
+        self.confirming = ConfirmingService(ctx)
 
     def requirement(self, institution: Bank, contract: Contract, kind: Kind) -> Requirement:
         return self.stepup.requirement(institution, contract, OPERATIONS[kind])
@@ -160,6 +164,7 @@ class BulkService:
             raise BatchFileTooLarge(f"the file is over {MAX_UPLOAD} bytes")
         try:
             file = banks.read_file(data)
+            ensure_right(self.ctx, institution, user, OPERATIONS[file.kind])
             draft = self._draft_of_file(institution, user, data, file)
         except ZenginFileInvalid as exc:
             self._audit(institution, user, "bulk_file_refused", None, "rejected", source_ip,
@@ -217,6 +222,7 @@ class BulkService:
             kind = Kind(str(kind))
         except ValueError:
             raise InvalidInput("kind: 21, 11 or 12") from None
+        ensure_right(self.ctx, institution, user, OPERATIONS[kind])
         source = self._own_account(user, from_account_id)
         # The account type is a select, never blank: a row is blank without the rest.
         filled = [r for r in rows
@@ -256,21 +262,52 @@ class BulkService:
 
     def execute(self, institution: Bank, user: SiteUser, contract: Contract, draft: BulkDraft,
                 confirmation_password: str, code: str | None, *,
-                source_ip: str | None = None) -> BatchReceipt:
-        """Step-up for the batch's operation, then the booking, all or nothing.
+                source_ip: str | None = None) -> BatchReceipt | PendingConfirmation:
+        """Step-up for the batch's operation, then the booking, all or nothing — or, when
+        the institution asks for 取引確認, the pending confirmation (`execute_confirmed`).
 
         Raises AlreadyBooked (before any code is used up, and again atomically),
         InsufficientBalance, the step-up's errors, InvalidBatchLine.
         """
+        self._ready(institution, user, draft)
+        # The user's right to the kind, and the batch's total within their limits.
+        self.limits.check(institution, user, draft.total, operation=draft.operation)
+        self.stepup.check(institution, user, contract, draft.operation,
+                          confirmation_password, code, source_ip=source_ip)
+        pending = self.confirming.open(institution, user, contract, draft.request_id,
+                                       self.details(draft), source_ip=source_ip)
+        if pending is not None:
+            return pending
+        return self._book(institution, user, contract, draft, source_ip)
+
+    def execute_confirmed(self, institution: Bank, user: SiteUser, contract: Contract,
+                          draft: BulkDraft, pending: PendingConfirmation, *,
+                          source_ip: str | None = None) -> BatchReceipt:
+        """Book a batch whose step-up passed, once the app confirmed its count and total:
+        see ConfirmingService.settle for the errors."""
+        if pending.subject != draft.request_id:
+            raise AlreadyBooked("the confirmation is not the pending batch's")
+        self._ready(institution, user, draft)
+        self.confirming.settle(institution, user, pending, self.details(draft),
+                               source_ip=source_ip)
+        return self._book(institution, user, contract, draft, source_ip)
+
+    @staticmethod
+    def details(draft: BulkDraft) -> TransactionDetails:
+        """What the token app shows and signs for a batch: its count and total."""
+        return TransactionDetails(draft.operation, count=draft.count, total=draft.total)
+
+    def _ready(self, institution: Bank, user: SiteUser, draft: BulkDraft) -> Account:
         source = self._own_account(user, draft.from_account_id)
         with self.ctx.db.read() as conn:
             if self.ledger.journal_id(conn, institution.id, draft.request_id) is not None:
                 raise AlreadyBooked("this batch was booked already")
         if source.balance < draft.total + draft.fees:
             raise InsufficientBalance("the balance is short")
-        self.limits.check(institution, user, draft.total, operation=draft.operation)
-        self.stepup.check(institution, user, contract, draft.operation,
-                          confirmation_password, code, source_ip=source_ip)
+        return source
+
+    def _book(self, institution: Bank, user: SiteUser, contract: Contract, draft: BulkDraft,
+              source_ip: str | None) -> BatchReceipt:
         lines = self.batches.checked(ln.record() for ln in draft.lines)
         try:
             with self.ctx.db.write() as conn:

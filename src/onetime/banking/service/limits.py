@@ -22,6 +22,18 @@ from onetime.domain.values import Operation
 Rule = Callable[[SiteUser, Contract, int], None]
 
 
+def ensure_right(ctx: Context, institution: Bank, user: SiteUser,
+                 operation: Operation) -> None:
+    """利用権限 as stored now (a manager may have taken it away since sign-in), before
+    the amount is known: 総合振込 and 給与・賞与振込 before a file is read, ペイジー before
+    a bill is looked up. Raises OperationNotPermitted, UserNotFound."""
+    with ctx.db.read() as conn:
+        current = ctx.people.user(conn, institution.id, user.id)
+    if current is None:
+        raise UserNotFound("the user was deleted")
+    rights.ensure_right(current, operation)
+
+
 class TransferLimits:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

@@ -15,9 +15,11 @@ import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from onetime.banking.domain import people, rights
+from onetime.banking.domain import people, rights, transfers
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
+    AccountNotFound,
+    AccountNumberTaken,
     BatchRefused,
     ContractNotFound,
     ContractNumberTaken,
@@ -27,6 +29,7 @@ from onetime.banking.domain.people import BranchStaff, Role, StaffRole
 from onetime.banking.domain.rights import Rights, StaffAction
 from onetime.banking.service.context import Context
 from onetime.banking.storage.database import Connection, DuplicateKey
+from onetime.banking.storage.ledger import CUSTOMER, Account
 from onetime.crypto import PasswordHasher, Secret
 from onetime.domain import values
 from onetime.domain.errors import OnetimeError
@@ -142,6 +145,51 @@ class OnboardingService:
         if by is not None:
             rights.ensure_staff_may(by, StaffAction.ADD_STAFF)
         return self._single(self.add_staffs, institution, request, actor, source_ip)[0]
+
+    def open_account(self, institution: Bank, contract_number: object, *,
+                     bank_code: object = None, branch_code: object, account_type: object,
+                     account_number: object, holder_name: object, opening_balance: object,
+                     actor: str, source_ip: str | None = None,
+                     by: BranchStaff | None = None) -> Account:
+        """口座開設: an account of a contract with its first deposit (the branch's cash
+        counter is outside the ledger: the sum of balances starts from here). `bank_code`
+        None: the bank's own, as its clearing account carries it.
+
+        Raises StaffNotPermitted, ContractNotFound, InvalidBankCode, InvalidBranchCode,
+        InvalidAccountType, InvalidAccountNumber, InvalidHolderName, InvalidAmount,
+        AccountNumberTaken.
+        """
+        if by is not None:
+            rights.ensure_staff_may(by, StaffAction.OPEN_ACCOUNT)
+        number = rights.contract_number(contract_number)
+        if bank_code is None:
+            with self.ctx.db.read() as conn:
+                own = self.ctx.ledger.clearing(conn, institution.id)
+            if own is None:
+                raise AccountNotFound("the bank has no clearing account")
+            bank_code = own.bank_code
+        bank, branch = transfers.bank_code(bank_code), transfers.branch_code(branch_code)
+        kind = transfers.account_type(account_type)
+        account = transfers.account_number(account_number)
+        holder = transfers.holder_name(holder_name)
+        balance = transfers.amount(opening_balance, limit=10**12 - 1)
+        with self.ctx.db.write() as conn:
+            contract_id = self.repo.contract_id_by_number(conn, institution.id, number)
+            if contract_id is None:
+                raise ContractNotFound(f"no contract {number}")
+            if self.ctx.ledger.find(conn, institution.id, bank, branch, kind,
+                                    account) is not None:
+                raise AccountNumberTaken("account number already in use")
+            now = self.ctx.clock.now()
+            account_id = self.ctx.ledger.add_account(
+                conn, institution_id=institution.id, contract_id=contract_id, kind=CUSTOMER,
+                bank_code=bank, branch_code=branch, account_type=kind, account_number=account,
+                holder_name=holder, balance=balance, now=now)
+            self.ctx.audit.append(conn, at=now, institution_id=institution.id,
+                                  event="account_opened", actor=actor, source_ip=source_ip,
+                                  detail={"contract": number, "account_type": kind.value,
+                                          "opening_balance": balance})
+            return self.ctx.ledger.account(conn, account_id)
 
     @staticmethod
     def _single(batch, institution, request, actor, source_ip, **more):

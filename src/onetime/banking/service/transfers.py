@@ -27,11 +27,13 @@ from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.domain.transfers import AccountType, Destination
 from onetime.banking.service import zengin as banks
+from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
 from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
+from onetime.domain.confirmations import Payee, TransactionDetails
 from onetime.domain.values import Operation
 
 
@@ -74,6 +76,8 @@ class TransferService:
         self.ctx, self.stepup = ctx, stepup
         self.ledger = ctx.ledger
         self.limits = TransferLimits(ctx)
+        self.confirming = ConfirmingService(
+            ctx, on_suspended=lambda user: (stepup.sessions.end_all_of(user), stepup.kick()))
 
     def requirement(self, institution: Bank, contract: Contract) -> Requirement:
         return self.stepup.requirement(institution, contract, Operation.TRANSFER)
@@ -113,12 +117,49 @@ class TransferService:
 
     def execute(self, institution: Bank, user: SiteUser, contract: Contract,
                 draft: TransferDraft, confirmation_password: str, code: str | None, *,
-                source_ip: str | None = None) -> TransferReceipt:
-        """Step-up, then debit and credit in one transaction with the audit entry.
+                source_ip: str | None = None) -> TransferReceipt | PendingConfirmation:
+        """Step-up, then debit and credit in one transaction with the audit entry — or,
+        when the institution asks for 取引確認, the step-up and then the pending
+        confirmation for the screen to wait on (`execute_confirmed` books it).
 
         Raises InsufficientBalance (before any code is used up, and again atomically),
-        TransferExpired (this draft already executed), the step-up's errors.
+        TransferExpired (this draft already executed), the step-up's errors, and
+        ConfirmationTokenNotActive when the token app cannot be asked.
         """
+        self._ready(institution, user, draft)
+        self.stepup.check(institution, user, contract, Operation.TRANSFER,
+                          confirmation_password, code, source_ip=source_ip)
+        pending = self.confirming.open(institution, user, contract, draft.request_id,
+                                       self.details(draft), source_ip=source_ip)
+        if pending is not None:
+            return pending
+        return self._book(institution, user, contract, draft, source_ip)
+
+    def execute_confirmed(self, institution: Bank, user: SiteUser, contract: Contract,
+                          draft: TransferDraft, pending: PendingConfirmation, *,
+                          response: str = "", source_ip: str | None = None
+                          ) -> TransferReceipt:
+        """Book a draft whose step-up passed (`execute` made `pending`), only once the
+        user confirmed exactly this draft: see ConfirmingService.settle for the errors."""
+        if pending.subject != draft.request_id:
+            raise TransferExpired("the confirmation is not the pending transfer's")
+        self._ready(institution, user, draft)
+        self.confirming.settle(institution, user, pending, self.details(draft),
+                               response=response, source_ip=source_ip)
+        return self._book(institution, user, contract, draft, source_ip)
+
+    @staticmethod
+    def details(draft: TransferDraft) -> TransactionDetails:
+        """What the token app shows and signs: exactly what `_book` will book."""
+        dest = draft.destination
+        return TransactionDetails(Operation.TRANSFER, payee=Payee(
+            bank_code=dest.bank_code, bank_name=dest.bank_name, branch_code=dest.branch_code,
+            branch_name=dest.branch_name, account_type=dest.account_type.value,
+            account_number=dest.account_number, account_name=dest.holder_name),
+            amount=draft.amount)
+
+    def _ready(self, institution: Bank, user: SiteUser, draft: TransferDraft) -> Account:
+        """The checks before a code or a confirmation is used up."""
         source = self._own_account(user, draft.from_account_id)
         if source.balance < draft.amount + draft.fee:
             raise InsufficientBalance("the balance is short")
@@ -126,8 +167,10 @@ class TransferService:
             if self.ledger.transfer_by_request(conn, institution.id, draft.request_id):
                 raise TransferExpired("this transfer was already executed")
         self.limits.check(institution, user, draft.amount)  # before a code is used up
-        self.stepup.check(institution, user, contract, Operation.TRANSFER,
-                          confirmation_password, code, source_ip=source_ip)
+        return source
+
+    def _book(self, institution: Bank, user: SiteUser, contract: Contract,
+              draft: TransferDraft, source_ip: str | None) -> TransferReceipt:
         try:
             with self.ctx.db.write() as conn:
                 self.limits.check(institution, user, draft.amount, conn)  # in turn, locked

@@ -79,7 +79,8 @@ def contract(request: Request, contract_id: int, who: Staff = Depends(staff)):
     kept = refusal(request, who)
     return render(request, "branch_contract.html", area="branch", csrf=who.csrf,
                   staff=who.staff, view=view, error=explain(request, kept), flash=flash,
-                  kept=kept.values if kept else {})
+                  kept=kept.values if kept else {},
+                  may_open_account=rights.staff_may(who.staff, StaffAction.OPEN_ACCOUNT))
 
 
 @router.post("/contracts/{contract_id}/otp")
@@ -93,6 +94,28 @@ def enable_otp(request: Request, contract_id: int, who: Staff = Depends(staff),
         return refuse(request, who, _contract_url(contract_id), exc,
                       **{"enable-reason": form.get("reason", "")})
     remember(request, who, flash=translator(request)("branch.done.enable"))
+    return RedirectResponse(_contract_url(contract_id), status_code=303)
+
+
+ACCOUNT_FIELDS = ("branch_code", "account_type", "account_number", "holder_name",
+                  "opening_balance")
+
+
+@router.post("/contracts/{contract_id}/accounts")
+def open_account(request: Request, contract_id: int, who: Staff = Depends(staff),
+                 form: dict[str, str] = Depends(staff_form)):
+    """口座開設: the contract's account and its first deposit (a supervisor's)."""
+    typed = {k: form.get(k, "")[:100] for k in ACCOUNT_FIELDS}
+    view = site(request).branch.contract_view(who.institution, contract_id)
+    try:
+        account = site(request).onboarding.open_account(
+            who.institution, view.contract.number, actor=who.staff.actor, by=who.staff,
+            source_ip=http.source_ip(request), **typed)
+    except OnetimeError as exc:
+        return refuse(request, who, _contract_url(contract_id), exc,
+                      **{f"account-{k}": v for k, v in typed.items()})
+    remember(request, who, flash=translator(request)("branch.done.open_account",
+                                                     number=account.account_number))
     return RedirectResponse(_contract_url(contract_id), status_code=303)
 
 

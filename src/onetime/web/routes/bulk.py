@@ -1,4 +1,5 @@
-"""総合振込 and 給与・賞与振込: ファイル取込 or 画面入力 → confirmation with step-up → result.
+"""総合振込 and 給与・賞与振込: ファイル取込 or 画面入力 → confirmation with step-up →
+(取引確認 of the count and total) → result.
 
 Every POST answers 303 (Post/Redirect/Get). An uploaded file's problems wait in the
 session and are shown once, as a table, on the upload page; the draft waits there too
@@ -14,9 +15,11 @@ from starlette.responses import RedirectResponse, Response
 
 from onetime.banking.domain.errors import AlreadyBooked, InvalidBatchLine, TransferExpired
 from onetime.banking.domain.zengin import Kind, ZenginFileInvalid
+from onetime.banking.service.batches import BatchReceipt
 from onetime.banking.service.bulk import MAX_UPLOAD, SCREEN_LINES, BulkDraft
+from onetime.banking.service.confirming import PendingConfirmation
 from onetime.domain.errors import OnetimeError
-from onetime.web import http
+from onetime.web import confirming, http
 from onetime.web.deps import Customer, Upload, customer_form, ready, site, uploaded
 from onetime.web.render import render
 from onetime.web.routes import explain, refusal, refuse, remember, requested, take
@@ -115,6 +118,9 @@ def _draft(who: Customer) -> BulkDraft:
 @router.get("/confirm")
 def confirm_page(request: Request, who: Customer = Depends(ready)):
     draft = _draft(who)
+    if confirming.pending_of(who, "bulk_confirming", draft.request_id) is not None:
+        # Step-up passed: the token app has the request (back here is not a new one).
+        raise http.Redirect(CONFIRMING)
     accounts = {a.id: a for a in site(request).bulk.accounts(who.standing.user)}
     source = accounts.get(draft.from_account_id)
     if source is None:
@@ -166,12 +172,58 @@ def execute(request: Request, who: Customer = Depends(ready),
         return refuse(request, who, "/bulk", exc)
     except OnetimeError as exc:
         return refuse(request, who, "/bulk/confirm", exc)
-    remember(request, who, bulk_draft=None, bulk_form=None, bulk_receipt={
-        "request_id": draft.request_id, "kind": draft.kind.value,
-        "journal_id": receipt.journal_id, "lines": receipt.lines, "total": receipt.total,
-        "fees": receipt.fees, "value_date": receipt.value_date.isoformat(),
-        "at": receipt.booked_at.isoformat(), "balance_after": receipt.balance_after})
+    if isinstance(receipt, PendingConfirmation):  # 取引確認 asked: the token app next
+        remember(request, who, bulk_confirming=receipt.to_dict())
+        return RedirectResponse(CONFIRMING, status_code=303)
+    return _done(request, who, draft, receipt)
+
+
+def _done(request: Request, who: Customer, draft: BulkDraft, receipt: BatchReceipt):
+    remember(request, who, bulk_draft=None, bulk_form=None, bulk_confirming=None,
+             bulk_receipt={
+                 "request_id": draft.request_id, "kind": draft.kind.value,
+                 "journal_id": receipt.journal_id, "lines": receipt.lines,
+                 "total": receipt.total, "fees": receipt.fees,
+                 "value_date": receipt.value_date.isoformat(),
+                 "at": receipt.booked_at.isoformat(), "balance_after": receipt.balance_after})
     return RedirectResponse("/bulk/result", status_code=303)
+
+
+# -- 取引確認 of the count and total (web/confirming.py) ----------------------------------
+
+CONFIRMING = "/bulk/token-confirmation"
+_SCREEN = {"key": "bulk_confirming", "forget": ("bulk_draft",), "start": "/bulk"}
+
+
+@router.get("/token-confirmation")
+def confirming_page(request: Request, who: Customer = Depends(ready)):
+    draft = _draft(who)
+    pending = confirming.pending_of(who, "bulk_confirming", draft.request_id)
+    accounts = {a.id: a for a in site(request).bulk.accounts(who.standing.user)}
+    if pending is None or draft.from_account_id not in accounts:
+        raise http.Redirect("/bulk/confirm")
+    return confirming.show(request, who, pending, site(request).bulk.confirming,
+                           **_SCREEN, facts="_batch_facts.html", action=CONFIRMING,
+                           offline_view=False, draft=draft,
+                           source=accounts[draft.from_account_id])
+
+
+@router.post("/token-confirmation")
+def execute_confirmed(request: Request, who: Customer = Depends(ready),
+                      form: dict[str, str] = Depends(customer_form)):
+    draft = _draft(who)
+    pending = confirming.pending_of(who, "bulk_confirming", draft.request_id)
+    if pending is None:
+        raise http.Redirect("/bulk/confirm")
+    try:
+        receipt = site(request).bulk.execute_confirmed(
+            who.institution, who.standing.user, who.standing.contract, draft, pending,
+            source_ip=http.source_ip(request))
+    except (*confirming.FINAL, AlreadyBooked) as exc:
+        return confirming.end(request, who, _SCREEN["key"], _SCREEN["forget"], "/bulk", exc)
+    except OnetimeError as exc:  # not approved yet: the same screen again
+        return refuse(request, who, CONFIRMING, exc)
+    return _done(request, who, draft, receipt)
 
 
 @router.get("/result")

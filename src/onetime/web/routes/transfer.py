@@ -1,4 +1,4 @@
-"""振込・振替（都度指定方式）: input → confirmation with step-up → result."""
+"""振込・振替（都度指定方式）: input → confirmation with step-up → (取引確認) → result."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
 from onetime.banking.domain.errors import TransferExpired
-from onetime.banking.service.transfers import TransferDraft
+from onetime.banking.service.confirming import PendingConfirmation
+from onetime.banking.service.transfers import TransferDraft, TransferReceipt
 from onetime.domain.errors import OnetimeError
 from onetime.domain.values import Operation
-from onetime.web import http
+from onetime.web import confirming, http
 from onetime.web.deps import Customer, customer_form, ready, site
 from onetime.web.render import render
 from onetime.web.routes import explain, refusal, refuse, remember, requested
@@ -67,6 +68,9 @@ def _draft(who: Customer) -> TransferDraft:
 @router.get("/confirm")
 def confirm_page(request: Request, who: Customer = Depends(ready)):
     draft = _draft(who)
+    if confirming.pending_of(who, "transfer_confirming", draft.request_id) is not None:
+        # Step-up passed: the token app has the request (back here is not a new one).
+        raise http.Redirect(CONFIRMING)
     accounts = {a.id: a for a in site(request).transfers.accounts(who.standing.user)}
     source = accounts.get(draft.from_account_id)
     if source is None:
@@ -99,15 +103,79 @@ def execute(request: Request, who: Customer = Depends(ready),
         return refuse(request, who, "/transfer", exc)
     except OnetimeError as exc:
         return refuse(request, who, "/transfer/confirm", exc)
-    remember(request, who, transfer_draft=None, transfer_form=None, transfer_receipt={
-        "draft": draft.to_dict(), "transfer_id": receipt.transfer_id,
-        "at": receipt.executed_at.isoformat(), "balance_after": receipt.balance_after,
-        "fee": receipt.fee, "value_date": receipt.value_date.isoformat()})
+    if isinstance(receipt, PendingConfirmation):  # 取引確認 asked: the token app next
+        remember(request, who, transfer_confirming=receipt.to_dict())
+        return RedirectResponse(CONFIRMING, status_code=303)
+    return _done(request, who, draft, receipt)
+
+
+def _done(request: Request, who: Customer, draft: TransferDraft, receipt: TransferReceipt):
+    remember(request, who, transfer_draft=None, transfer_form=None, transfer_confirming=None,
+             transfer_receipt={
+                 "draft": draft.to_dict(), "transfer_id": receipt.transfer_id,
+                 "at": receipt.executed_at.isoformat(),
+                 "balance_after": receipt.balance_after, "fee": receipt.fee,
+                 "value_date": receipt.value_date.isoformat()})
     return RedirectResponse("/transfer/result", status_code=303)
 
 
 def _approval(request: Request, who: Customer) -> bool:
     return site(request).approvals.required(who.institution, Operation.TRANSFER)
+
+
+# -- 取引確認 (web/confirming.py): after the step-up, before booking -----------------------
+
+CONFIRMING = "/transfer/token-confirmation"
+_SCREEN = {"key": "transfer_confirming", "forget": ("transfer_draft",), "start": "/transfer"}
+
+
+def _pending(who: Customer, draft: TransferDraft) -> PendingConfirmation:
+    pending = confirming.pending_of(who, "transfer_confirming", draft.request_id)
+    if pending is None:
+        raise http.Redirect("/transfer/confirm")
+    return pending
+
+
+@router.get("/token-confirmation")
+def confirming_page(request: Request, who: Customer = Depends(ready)):
+    return _confirming_page(request, who, offline_view=False)
+
+
+@router.get("/token-confirmation/code")
+def confirming_code_page(request: Request, who: Customer = Depends(ready)):
+    """The OCRA form alone (no refresh while the user types), when online is offered too."""
+    return _confirming_page(request, who, offline_view=True)
+
+
+def _confirming_page(request: Request, who: Customer, *, offline_view: bool):
+    draft = _draft(who)
+    pending = _pending(who, draft)
+    accounts = {a.id: a for a in site(request).transfers.accounts(who.standing.user)}
+    if draft.from_account_id not in accounts:
+        raise http.Redirect("/transfer")
+    return confirming.show(request, who, pending, site(request).transfers.confirming,
+                           **_SCREEN, facts="_transfer_facts.html", action=CONFIRMING,
+                           offline_view=offline_view, draft=draft,
+                           challenge=draft.destination.account_number,
+                           source=accounts[draft.from_account_id])
+
+
+@router.post("/token-confirmation")
+def execute_confirmed(request: Request, who: Customer = Depends(ready),
+                      form: dict[str, str] = Depends(customer_form)):
+    draft = _draft(who)
+    pending = _pending(who, draft)
+    try:
+        receipt = site(request).transfers.execute_confirmed(
+            who.institution, who.standing.user, who.standing.contract, draft, pending,
+            response=form.get("response", ""), source_ip=http.source_ip(request))
+    except (*confirming.FINAL, TransferExpired) as exc:
+        return confirming.end(request, who, _SCREEN["key"], _SCREEN["forget"], "/transfer",
+                              exc)
+    except OnetimeError as exc:  # not approved yet, a wrong code: the same screen again
+        back = CONFIRMING + ("/code" if form.get("response") else "")
+        return refuse(request, who, back, exc)
+    return _done(request, who, draft, receipt)
 
 
 @router.get("/result")
