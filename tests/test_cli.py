@@ -62,6 +62,18 @@ class TestInstitutionCommands:
         unknown = run(env, "institution", "set", "0103", "colour=blue", check=False)
         assert unknown.returncode == 1
 
+    def test_set_puts_operations_under_approval(self, env):
+        """承認: `approval_operations` names transfer, bulk and payroll, nothing else."""
+        run(env, "institution", "add", "--service-id", "0108", "--name", "n",
+            "--mail-sender", "otp@x.example.jp")
+        shown = run(env, "institution", "set", "0108",
+                    "approval_operations=payroll_transfer,bulk_transfer").stdout
+        assert '"approval_operations": ["bulk_transfer", "payroll_transfer"]' in shown
+        bad = run(env, "institution", "set", "0108", "approval_operations=payeasy",
+                  check=False)
+        assert bad.returncode == 1
+        assert "invalid_setting" in bad.stderr
+
     def test_adding_twice_is_refused(self, env):
         """A service ID names one institution."""
         args = ["institution", "add", "--service-id", "0104", "--name", "n",

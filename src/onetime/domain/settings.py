@@ -13,6 +13,9 @@ from onetime.domain.errors import InvalidSetting
 from onetime.domain.values import MAX_DIGITS, MIN_DIGITS, RULE_3_OPERATIONS, Operation
 
 CONFIRMATION_MODES = ("off", "online", "offline", "both")
+# 承認 (issue 12.4): the operations an institution may put under approval.
+APPROVABLE_OPERATIONS = frozenset({Operation.TRANSFER, Operation.BULK_TRANSFER,
+                                   Operation.PAYROLL_TRANSFER})
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class InstitutionSettings:
     # 取引確認 (docs/transaction-confirmation.md): the credit union of the manual leaves
     # it off; "online" signs in the app, "offline" is OCRA on the payee's account number.
     transaction_confirmation: str = "off"
+    # 承認: each operation named here is entered as a request that another user with
+    # 承認権限 approves (banking/domain/approvals.py); the others are booked at once.
+    approval_operations: frozenset[Operation] = frozenset()
 
     def __post_init__(self) -> None:
         checks = [
@@ -48,6 +54,8 @@ class InstitutionSettings:
             (0 <= self.embargo_minutes <= 24 * 60, "embargo_minutes must be 0-1440"),
             (self.transaction_confirmation in CONFIRMATION_MODES,
              "transaction_confirmation must be one of " + ", ".join(CONFIRMATION_MODES)),
+            (self.approval_operations <= APPROVABLE_OPERATIONS,
+             "approval_operations: transfer, bulk_transfer, payroll_transfer"),
         ]
         for ok, message in checks:
             if not ok:
@@ -74,6 +82,7 @@ class InstitutionSettings:
         data["night_start"] = self.night_start.strftime("%H:%M")
         data["night_end"] = self.night_end.strftime("%H:%M")
         data["otp_operations"] = sorted(o.value for o in self.otp_operations)
+        data["approval_operations"] = sorted(o.value for o in self.approval_operations)
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -99,7 +108,7 @@ def _parse(key: str, raw: Any) -> Any:
     try:
         if key in ("night_start", "night_end"):
             return raw if isinstance(raw, time) else time.fromisoformat(str(raw))
-        if key == "otp_operations":
+        if key in ("otp_operations", "approval_operations"):
             items = raw.split(",") if isinstance(raw, str) else raw
             return frozenset(Operation(i.strip()) for i in items if str(i).strip())
         if key in ("timezone", "download_url", "support_name", "transaction_confirmation"):

@@ -17,6 +17,7 @@ from onetime.web import http
 from onetime.web.config import SiteConfig
 from onetime.web.render import error_page
 from onetime.web.routes import (
+    approvals,
     auth,
     branch,
     bulk,
@@ -97,7 +98,7 @@ def create_site(site: SiteServices, config: SiteConfig) -> FastAPI:
 
     # onboarding before branch: /branch/contracts/new is not a contract's ID.
     for module in (auth, password, issuance, top, management, users, transfer, bulk,
-                   payeasy, onboarding, branch):
+                   approvals, payeasy, onboarding, branch):
         app.include_router(module.router)
     if config.demo:
         app.include_router(devmail.router)

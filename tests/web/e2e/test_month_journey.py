@@ -4,8 +4,8 @@ A new contract (not the demo one) is onboarded at the branch console, its master
 with the initial password and changes it, adds a general user, both get their tokens
 (トークン発行 → the mail → 初期設定 in the app's library → 認証確認), and the month's
 payments go through the site: Day 1 a one-off transfer, Day 10 a 総合振込 file after the
-cut-off (dated the next business day), Day 25 a 給与振込 file (its 承認 step:
-`approve_payroll`, filled in once the approvals branch lands), Day 28 a Pay-easy payment.
+cut-off (dated the next business day), Day 25 a 給与振込 file that the general user sends
+for approval and the master approves (承認), Day 28 a Pay-easy payment.
 Then the books are checked: the contract's balance is its opening balance less every
 amount and fee (the fees from the institution's own table), the sum of all balances has
 not moved, `onetime audit verify` passes, and every step-up is audited by its operation
@@ -111,6 +111,8 @@ def _bank_only(services: Services) -> None:
     site = local_site(services, kdf_profile="test")
     institution, _key = services.institutions.add(SERVICE_ID, BANK, SENDER)
     seed_demo(site, institution)
+    # Payroll files wait for an approver (承認); other operations book at once.
+    services.institutions.configure(SERVICE_ID, approval_operations=["payroll_transfer"])
 
 
 @pytest.fixture(scope="module")
@@ -317,14 +319,22 @@ def day_10_bulk_transfer_file(month: Month, master: Page) -> None:
 
 
 def approve_payroll(month: Month, approver: Page) -> None:
-    """承認 of the general user's 給与振込 by the master (an approver).
-
-    PLACEHOLDER for the approvals branch (issue 12 point 4): today the payroll is booked
-    when its maker executes it, so there is nothing to approve yet. Once 承認 lands, the
-    general user's execution leaves the request 承認待ち and this step does: the master
-    opens 承認 → the request → confirmation password + month.code(MASTER_LOGIN) → 承認済,
-    and the payroll is booked here, not before.
-    """
+    """承認 of the general user's 給与振込 by the master (an approver): the bank asks for
+    approval of payroll files (approval_operations), so the file is booked here, not when
+    its maker sent it."""
+    morning(approver, MASTER_LOGIN, MASTER[0])
+    approver.get_by_role("link", name="承認", exact=True).click()
+    heading(approver, "承認待ち一覧")
+    rows = approver.locator("#pending tbody tr")
+    expect(rows).to_have_count(1)
+    rows.first.locator("a").click()
+    expect(approver.locator("#state")).to_have_text("承認待ち")
+    expect(approver.locator("#amount")).to_contain_text("630,000")
+    approver.fill("#confirmation_password", MASTER[1])
+    approver.fill("#code", month.code(MASTER_LOGIN))
+    approver.click("#approve")
+    expect(approver.locator("[role=status]")).to_have_text("承認しました。お取引を実行しました。")
+    expect(approver.locator("#state")).to_have_text("承認済")
 
 
 def day_25_payroll_file(month: Month, general: Page, master: Page) -> None:
@@ -335,11 +345,14 @@ def day_25_payroll_file(month: Month, general: Page, master: Page) -> None:
     upload(general, "kyuyo-1225.txt", zengin_file(Kind.PAYROLL, "1225", lines), "給与振込")
     expect(general.locator("#total")).to_have_text("630,000円")
     expect(general.locator("#value-date")).to_have_text(day(at("2026-12-25T10:00:00")))
-    general.get_by_label("確認用パスワード").fill(GENERAL[1])
-    general.get_by_label("ワンタイムパスワード").fill(month.code(GENERAL_LOGIN))
+    # Under approval the maker types no password or code: 承認依頼 books nothing.
+    expect(general.get_by_label("ワンタイムパスワード")).to_have_count(0)
+    expect(general.locator("#execute")).to_have_text("承認依頼")
     general.locator("#execute").click()
-    heading(general, "振込データ受付結果")
-    approve_payroll(month, master)  # 承認 goes here (branch approvals)
+    expect(general.locator("[role=status]")).to_have_text(
+        "承認依頼を受け付けました。承認者の承認をお待ちください。")
+    expect(general.locator("#state")).to_have_text("承認待ち")
+    approve_payroll(month, master)
     for bank, branch, _number, amount in lines:
         month.books.add(bank, branch, amount)
 

@@ -200,25 +200,44 @@ def effective_limits(user: SiteUser, contract: Contract) -> tuple[int, int]:
             user.limit_per_day or contract.limit_per_day)
 
 
-def ensure_may(user: SiteUser, operation: Operation) -> None:
-    """The user holds the right to `operation` (利用権限). Raises OperationNotPermitted."""
-    if operation not in user.operations:
-        raise OperationNotPermitted(f"the user may not use {operation.value}")
-
-
 def ensure_may_transfer(user: SiteUser, contract: Contract, amount: int,
                         transferred_today: int) -> None:
-    """The user has the right to transfer, `amount` is within their one-transfer limit,
-    and today's total with it within their daily limit.
+    """振込・振替: `ensure_may` for Operation.TRANSFER."""
+    ensure_may(user, contract, Operation.TRANSFER, amount, transferred_today)
+
+
+def ensure_may(user: SiteUser, contract: Contract, operation: Operation, amount: int,
+               spent_today: int) -> None:
+    """The user has the right to `operation`, `amount` (a batch's total: one booking, one
+    取引) is within their one-transfer limit, and today's total with it within their
+    daily limit. The same for 振込・振替, 総合振込, 給与・賞与振込 and ペイジー.
 
     Raises OperationNotPermitted, OverUserLimit, DailyLimitExceeded.
     """
-    ensure_may(user, Operation.TRANSFER)
+    ensure_right(user, operation)
+    ensure_within_limits(user, contract, amount, spent_today)
+
+
+def ensure_right(user: SiteUser, operation: Operation) -> None:
+    """The user holds the right to `operation` (利用権限), whatever the amount: checked
+    before a file is read or a bill looked up. Raises OperationNotPermitted."""
+    if operation not in user.operations:
+        raise OperationNotPermitted(f"the user may not do {operation.value}")
+
+
+def ensure_within_limits(user: SiteUser, contract: Contract, amount: int,
+                         spent_today: int) -> None:
+    """Raises OverUserLimit, DailyLimitExceeded."""
     one, day = effective_limits(user, contract)
     if amount > one:
         raise OverUserLimit(f"over the one-transfer limit of {one} yen")
-    if transferred_today + amount > day:
+    if spent_today + amount > day:
         raise DailyLimitExceeded(f"over the daily limit of {day} yen")
+
+
+def may(user: SiteUser, operation: Operation) -> bool:
+    """Whether the menu shows `operation` to the user."""
+    return operation in user.operations
 
 
 def day_start(now: datetime, zone: tzinfo) -> datetime:

@@ -61,34 +61,52 @@ class BatchService:
         Nothing is written unless it returns. `operation` names the audit entry's
         operation (rule 3's, when the site books it; else the journal's kind).
         """
+        lines = self.checked(records)
+        try:
+            with self.ctx.db.write() as conn:
+                return self.book_in(conn, institution, contract,
+                                    debit_account_id=debit_account_id, lines=lines,
+                                    request_id=request_id, actor=actor, kind=kind,
+                                    operation=operation, user_id=user_id, source_ip=source_ip)
+        except DuplicateKey:
+            raise AlreadyBooked("this batch was booked already") from None
+
+    def checked(self, records: Iterable[CreditRecord]) -> list[CreditLine]:
+        """Every line's values and its bank and branch in the zengin list.
+
+        Raises InvalidBatchLine, EmptyBatch."""
         lines = batches.checked(records)
         for number, line in enumerate(lines, start=1):
             try:
                 banks.names(line.bank_code, line.branch_code)
             except OnetimeError as exc:
                 raise InvalidBatchLine(number, exc) from exc
+        return lines
+
+    def book_in(self, conn: Connection, institution: Bank, contract: Contract, *,
+                debit_account_id: int, lines: list[CreditLine], request_id: str, actor: str,
+                kind: JournalKind, operation: str | None = None, user_id: str | None = None,
+                source_ip: str | None = None) -> BatchReceipt:
+        """`book`'s booking in the caller's write transaction `conn` (承認 decides the
+        request in the same one), `lines` as `checked` returned them. Raises as `book`
+        does, and DuplicateKey for a request ID booked already."""
         now = self.ctx.clock.now()
         dated = value_date(now, self.ctx.calendar)
-        try:
-            with self.ctx.db.write() as conn:
-                source = self.ledger.account(conn, debit_account_id)
-                if source is None or source.contract_id != contract.id \
-                        or source.institution_id != institution.id:
-                    raise AccountNotFound("no such account")
-                postings, total, fees = self._postings(conn, institution, source, lines)
-                journal_id = self.ledger.book(
-                    conn, institution.id, Booking(kind, request_id, dated, actor, postings),
-                    now)
-                self.ctx.audit.append(
-                    conn, at=now, institution_id=institution.id, event="batch_booked",
-                    user_id=user_id, actor=actor, operation=operation or kind.value,
-                    result="accepted", source_ip=source_ip,
-                    detail={"journal_id": journal_id, "lines": len(lines), "total": total,
-                            "fees": fees, "value_date": dated.isoformat(),
-                            "from": f"{source.branch_code}-{source.account_number}"})
-                after = self.ledger.account(conn, source.id)
-        except DuplicateKey:
-            raise AlreadyBooked("this batch was booked already") from None
+        source = self.ledger.account(conn, debit_account_id)
+        if source is None or source.contract_id != contract.id \
+                or source.institution_id != institution.id:
+            raise AccountNotFound("no such account")
+        postings, total, fees = self._postings(conn, institution, source, lines)
+        journal_id = self.ledger.book(
+            conn, institution.id, Booking(kind, request_id, dated, actor, postings), now)
+        self.ctx.audit.append(
+            conn, at=now, institution_id=institution.id, event="batch_booked",
+            user_id=user_id, actor=actor, operation=operation or kind.value,
+            result="accepted", source_ip=source_ip,
+            detail={"journal_id": journal_id, "lines": len(lines), "total": total,
+                    "fees": fees, "value_date": dated.isoformat(),
+                    "from": f"{source.branch_code}-{source.account_number}"})
+        after = self.ledger.account(conn, source.id)
         return BatchReceipt(journal_id, len(lines), total, fees, dated, now,
                             after.balance if after else 0)
 

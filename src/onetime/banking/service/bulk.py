@@ -38,9 +38,9 @@ from onetime.banking.service import zengin as banks
 from onetime.banking.service.batches import BatchReceipt, BatchService
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
-from onetime.banking.service.limits import ensure_may
+from onetime.banking.service.limits import TransferLimits, ensure_right
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.database import Connection
+from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
 from onetime.domain.confirmations import TransactionDetails
 from onetime.domain.errors import InvalidInput, OnetimeError
@@ -138,6 +138,7 @@ class BulkService:
     def __init__(self, ctx: Context, stepup: StepUpService, batches: BatchService) -> None:
         self.ctx, self.stepup, self.batches = ctx, stepup, batches
         self.ledger = ctx.ledger
+        self.limits = TransferLimits(ctx)
         # 取引確認 of a batch is its count and total, online only (no payee for OCRA).
         self.confirming = ConfirmingService(ctx)
 
@@ -163,7 +164,7 @@ class BulkService:
             raise BatchFileTooLarge(f"the file is over {MAX_UPLOAD} bytes")
         try:
             file = banks.read_file(data)
-            ensure_may(self.ctx, institution, user, OPERATIONS[file.kind])
+            ensure_right(self.ctx, institution, user, OPERATIONS[file.kind])
             draft = self._draft_of_file(institution, user, data, file)
         except ZenginFileInvalid as exc:
             self._audit(institution, user, "bulk_file_refused", None, "rejected", source_ip,
@@ -198,7 +199,8 @@ class BulkService:
                                   t.recipient_name, t.amount, bank, branch))
         if not problems and source is not None:
             try:
-                return self._draft(institution, source, file.kind, lines, head.transfer_date)
+                return self._draft(institution, user, source, file.kind, lines,
+                                   head.transfer_date)
             except InvalidBatchLine as exc:
                 layout = data_layout(file.kind, edi=False)
                 field = CAUSE_FIELDS.get(exc.cause_code, "amount")
@@ -220,7 +222,7 @@ class BulkService:
             kind = Kind(str(kind))
         except ValueError:
             raise InvalidInput("kind: 21, 11 or 12") from None
-        ensure_may(self.ctx, institution, user, OPERATIONS[kind])
+        ensure_right(self.ctx, institution, user, OPERATIONS[kind])
         source = self._own_account(user, from_account_id)
         # The account type is a select, never blank: a row is blank without the rest.
         filled = [r for r in rows
@@ -237,14 +239,17 @@ class BulkService:
                 raise InvalidBatchLine(number, exc) from exc
             lines.append(BulkLine(ln.bank_code, ln.branch_code, ln.account_type,
                                   ln.account_number, name, ln.amount, bank, branch))
-        draft = self._draft(institution, source, kind, lines, None)
+        draft = self._draft(institution, user, source, kind, lines, None)
         self._audit(institution, user, "bulk_prepared", draft.operation, "accepted",
                     source_ip, self._facts(draft))
         return draft
 
-    def _draft(self, institution: Bank, source: Account, kind: Kind, lines: list[BulkLine],
-               transfer_date: str | None) -> BulkDraft:
+    def _draft(self, institution: Bank, user: SiteUser, source: Account, kind: Kind,
+               lines: list[BulkLine], transfer_date: str | None) -> BulkDraft:
         checked = batches.checked(ln.record() for ln in lines)
+        # The user's right to the kind, and the batch's total within their limits.
+        self.limits.check(institution, user, sum(ln.amount for ln in checked),
+                          operation=OPERATIONS[kind])
         with self.ctx.db.read() as conn:
             fees = self._fees(conn, institution, source, checked)
         draft = BulkDraft(secrets.token_urlsafe(16), kind, source.id, tuple(lines), fees,
@@ -264,15 +269,16 @@ class BulkService:
         Raises AlreadyBooked (before any code is used up, and again atomically),
         InsufficientBalance, the step-up's errors, InvalidBatchLine.
         """
-        source = self._ready(institution, user, draft)
-        ensure_may(self.ctx, institution, user, draft.operation)  # before a code is used up
+        self._ready(institution, user, draft)
+        # The user's right to the kind, and the batch's total within their limits.
+        self.limits.check(institution, user, draft.total, operation=draft.operation)
         self.stepup.check(institution, user, contract, draft.operation,
                           confirmation_password, code, source_ip=source_ip)
         pending = self.confirming.open(institution, user, contract, draft.request_id,
                                        self.details(draft), source_ip=source_ip)
         if pending is not None:
             return pending
-        return self._book(institution, user, contract, draft, source, source_ip)
+        return self._book(institution, user, contract, draft, source_ip)
 
     def execute_confirmed(self, institution: Bank, user: SiteUser, contract: Contract,
                           draft: BulkDraft, pending: PendingConfirmation, *,
@@ -281,10 +287,10 @@ class BulkService:
         see ConfirmingService.settle for the errors."""
         if pending.subject != draft.request_id:
             raise AlreadyBooked("the confirmation is not the pending batch's")
-        source = self._ready(institution, user, draft)
+        self._ready(institution, user, draft)
         self.confirming.settle(institution, user, pending, self.details(draft),
                                source_ip=source_ip)
-        return self._book(institution, user, contract, draft, source, source_ip)
+        return self._book(institution, user, contract, draft, source_ip)
 
     @staticmethod
     def details(draft: BulkDraft) -> TransactionDetails:
@@ -301,11 +307,27 @@ class BulkService:
         return source
 
     def _book(self, institution: Bank, user: SiteUser, contract: Contract, draft: BulkDraft,
-              source: Account, source_ip: str | None) -> BatchReceipt:
-        return self.batches.book(
-            institution, contract, debit_account_id=source.id,
-            records=[ln.record() for ln in draft.lines], request_id=draft.request_id,
-            actor=user.actor, kind=JOURNAL_KINDS[draft.kind], operation=draft.operation.value,
+              source_ip: str | None) -> BatchReceipt:
+        lines = self.batches.checked(ln.record() for ln in draft.lines)
+        try:
+            with self.ctx.db.write() as conn:
+                # Again in the booking's transaction, the user's row locked: in turn.
+                self.limits.check(institution, user, draft.total, conn,
+                                  operation=draft.operation)
+                return self.book_in(conn, institution, user, contract, draft, lines,
+                                    source_ip=source_ip)
+        except DuplicateKey:
+            raise AlreadyBooked("this batch was booked already") from None
+
+    def book_in(self, conn: Connection, institution: Bank, user: SiteUser,
+                contract: Contract, draft: BulkDraft, lines: list[CreditLine], *,
+                source_ip: str | None = None) -> BatchReceipt:
+        """The draft booked in `conn` by `user` (the requester, or the approver who 承認s
+        it): the journal's actor. Raises as BatchService.book_in."""
+        return self.batches.book_in(
+            conn, institution, contract, debit_account_id=draft.from_account_id,
+            lines=lines, request_id=draft.request_id, actor=user.actor,
+            kind=JOURNAL_KINDS[draft.kind], operation=draft.operation.value,
             user_id=user.user_id, source_ip=source_ip)
 
     # -- ダウンロード ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from onetime.banking.domain.calendar import BankCalendar
 from onetime.banking.otp import OtpService
+from onetime.banking.storage.approvals import ApprovalRepository
 from onetime.banking.storage.banks import BankRepository
 from onetime.banking.storage.database import Connection, Database
 from onetime.banking.storage.ledger import LedgerRepository
@@ -43,3 +44,4 @@ class Context:
     banks: BankRepository = field(default_factory=BankRepository)
     totals: TotalsRepository = field(default_factory=TotalsRepository)
     payeasy: PayeasyRepository = field(default_factory=PayeasyRepository)
+    approvals: ApprovalRepository = field(default_factory=ApprovalRepository)

@@ -28,7 +28,7 @@ from onetime.banking.domain.payeasy import Biller, BillerKind
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.service.context import Context
-from onetime.banking.service.limits import ensure_may
+from onetime.banking.service.limits import TransferLimits, ensure_right
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
@@ -86,6 +86,7 @@ class LoadSummary:
 class PayeasyService:
     def __init__(self, ctx: Context, stepup: StepUpService) -> None:
         self.ctx, self.stepup = ctx, stepup
+        self.limits = TransferLimits(ctx)
         self.repo, self.ledger = ctx.payeasy, ctx.ledger
 
     def requirement(self, institution: Bank, contract: Contract) -> Requirement:
@@ -122,7 +123,7 @@ class PayeasyService:
         (also for a wrong 確認番号 or 納付区分), BillAlreadyPaid, AccountNotFound,
         InsufficientBalance.
         """
-        ensure_may(self.ctx, institution, user, OPERATION)
+        ensure_right(self.ctx, institution, user, OPERATION)
         biller_no = None
         try:
             biller_no = rules.biller_number(biller_number)
@@ -142,6 +143,7 @@ class PayeasyService:
                 raise BillAlreadyPaid("this bill is already paid")
             if source.balance < bill.amount:
                 raise InsufficientBalance("the balance is short")
+            self.limits.check(institution, user, bill.amount, operation=OPERATION)
         except OnetimeError as exc:
             self._audit(institution, user, "payeasy_bill", "rejected", source_ip=source_ip,
                         biller=biller_no, code=exc.code)
@@ -169,7 +171,7 @@ class PayeasyService:
             raise BillAlreadyPaid("this bill is already paid")
         if source.balance < bill.amount:
             raise InsufficientBalance("the balance is short")
-        ensure_may(self.ctx, institution, user, OPERATION)  # before a code is used up
+        self.limits.check(institution, user, bill.amount, operation=OPERATION)
         self.stepup.check(institution, user, contract, OPERATION, confirmation_password,
                           code, source_ip=source_ip)
         now = self.ctx.clock.now()
@@ -178,6 +180,8 @@ class PayeasyService:
         receipt = rules.receipt_number(paid_on, bill.id)
         try:
             with self.ctx.db.write() as conn:
+                # Again in the payment's transaction, the user's row locked: in turn.
+                self.limits.check(institution, user, bill.amount, conn, operation=OPERATION)
                 if not self.repo.claim(conn, bill.id, paid_by=user.id,
                                        from_account_id=source.id, receipt_number=receipt,
                                        now=now):

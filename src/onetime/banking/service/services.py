@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from onetime.banking.otp import ProfileSource
+from onetime.banking.service.approvals import ApprovalService
 from onetime.banking.service.banks import BankService
 from onetime.banking.service.batches import BatchService
 from onetime.banking.service.branch import BranchService
@@ -38,6 +39,7 @@ class SiteServices:
     payeasy: PayeasyService  # 税金・各種料金の払込み（ペイジー）
     batches: BatchService  # booking 総合振込 and 給与・賞与振込
     bulk: BulkService  # their screens' use cases: upload or entry, draft, step-up
+    approvals: ApprovalService  # 承認: requests, 承認 / 差戻し / 取消, 承認履歴
     branch: BranchService
     sessions: SessionService
     kick: Callable[[], None]
@@ -62,11 +64,14 @@ class SiteServices:
         stepup = StepUpService(ctx, tokens, hasher, throttle, kick, sessions)
         onboarding = OnboardingService(ctx, hasher)
         batches = BatchService(ctx)
+        transfers = TransferService(ctx, stepup)
+        bulk = BulkService(ctx, stepup, batches)
         return cls(
             ctx=ctx, institutions=BankService(ctx, profiles), tokens=tokens, users=users,
             stepup=stepup, management=ManagementService(users, tokens, stepup, sessions),
-            transfers=TransferService(ctx, stepup), batches=batches,
-            bulk=BulkService(ctx, stepup, batches), payeasy=PayeasyService(ctx, stepup),
+            transfers=transfers, batches=batches, bulk=bulk,
+            approvals=ApprovalService(ctx, stepup, transfers, bulk),
+            payeasy=PayeasyService(ctx, stepup),
             branch=BranchService(ctx, users, tokens, hasher, login, kick, sessions),
             sessions=sessions, kick=kick, onboarding=onboarding,
             user_admin=UserAdminService(onboarding, stepup, tokens, sessions),

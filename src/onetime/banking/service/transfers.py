@@ -126,14 +126,14 @@ class TransferService:
         TransferExpired (this draft already executed), the step-up's errors, and
         ConfirmationTokenNotActive when the token app cannot be asked.
         """
-        source = self._ready(institution, user, draft)
+        self._ready(institution, user, draft)
         self.stepup.check(institution, user, contract, Operation.TRANSFER,
                           confirmation_password, code, source_ip=source_ip)
         pending = self.confirming.open(institution, user, contract, draft.request_id,
                                        self.details(draft), source_ip=source_ip)
         if pending is not None:
             return pending
-        return self._book(institution, user, contract, draft, source, source_ip)
+        return self._book(institution, user, contract, draft, source_ip)
 
     def execute_confirmed(self, institution: Bank, user: SiteUser, contract: Contract,
                           draft: TransferDraft, pending: PendingConfirmation, *,
@@ -143,10 +143,10 @@ class TransferService:
         user confirmed exactly this draft: see ConfirmingService.settle for the errors."""
         if pending.subject != draft.request_id:
             raise TransferExpired("the confirmation is not the pending transfer's")
-        source = self._ready(institution, user, draft)
+        self._ready(institution, user, draft)
         self.confirming.settle(institution, user, pending, self.details(draft),
                                response=response, source_ip=source_ip)
-        return self._book(institution, user, contract, draft, source, source_ip)
+        return self._book(institution, user, contract, draft, source_ip)
 
     @staticmethod
     def details(draft: TransferDraft) -> TransactionDetails:
@@ -170,48 +170,55 @@ class TransferService:
         return source
 
     def _book(self, institution: Bank, user: SiteUser, contract: Contract,
-              draft: TransferDraft, source: Account, source_ip: str | None
-              ) -> TransferReceipt:
+              draft: TransferDraft, source_ip: str | None) -> TransferReceipt:
+        try:
+            with self.ctx.db.write() as conn:
+                self.limits.check(institution, user, draft.amount, conn)  # in turn, locked
+                return self.book_in(conn, institution, user, contract, draft,
+                                    source_ip=source_ip)
+        except DuplicateKey:
+            raise TransferExpired("this transfer was already executed") from None
+
+    def book_in(self, conn: Connection, institution: Bank, user: SiteUser,
+                contract: Contract, draft: TransferDraft, *,
+                source_ip: str | None = None) -> TransferReceipt:
+        """Debit and credit in the caller's write transaction `conn`, with the audit entry,
+        by `user` (the requester, or the approver who 承認s it). Raises AccountNotFound,
+        SameAccount, InsufficientBalance, DuplicateKey (this draft was booked)."""
         dest = draft.destination
         now = self.ctx.clock.now()
         dated = value_date(now, self.ctx.calendar)
-        try:
-            with self.ctx.db.write() as conn:
-                target = (self.ledger.find(conn, institution.id, dest.bank_code,
-                                           dest.branch_code, dest.account_type,
-                                           dest.account_number)
-                          or self.ledger.clearing(conn, institution.id))
-                if target is None:
-                    raise AccountNotFound("no account to credit")
-                if target.id == source.id:
-                    raise SameAccount("source and destination are the same account")
-                self.limits.check(institution, user, draft.amount, conn)  # in turn, locked
-                fee = self._fee(conn, institution, source, dest.bank_code, dest.branch_code,
-                                draft.amount)
-                journal_id = self.ledger.book(conn, institution.id, Booking(
-                    JournalKind.TRANSFER, draft.request_id, dated, user.actor,
-                    self._postings(conn, institution, source, target, draft.amount, fee)),
-                    now)
-                transfer_id = self.ledger.add_transfer(
-                    conn, institution_id=institution.id, contract_id=contract.id,
-                    site_user_id=user.id, request_id=draft.request_id,
-                    from_account_id=source.id, to_account_id=target.id,
-                    bank_code=dest.bank_code, branch_code=dest.branch_code,
-                    account_type=dest.account_type, account_number=dest.account_number,
-                    holder_name=dest.holder_name, amount=draft.amount, fee=fee,
-                    value_date=dated, journal_id=journal_id, now=now)
-                self.ctx.audit.append(
-                    conn, at=now, institution_id=institution.id, event="transfer_executed",
-                    user_id=user.user_id, actor=user.actor, operation=Operation.TRANSFER.value,
-                    result="accepted", source_ip=source_ip,
-                    detail={"transfer_id": transfer_id, "amount": draft.amount, "fee": fee,
-                            "value_date": dated.isoformat(),
-                            "from": f"{source.branch_code}-{source.account_number}",
-                            "to": f"{dest.bank_code}-{dest.branch_code}-"
-                                  f"{dest.account_number}"})
-                after = self.ledger.account(conn, source.id)
-        except DuplicateKey:
-            raise TransferExpired("this transfer was already executed") from None
+        source = self.ledger.account(conn, draft.from_account_id)
+        if source is None or source.contract_id != contract.id:
+            raise AccountNotFound("no such account")
+        target = (self.ledger.find(conn, institution.id, dest.bank_code, dest.branch_code,
+                                   dest.account_type, dest.account_number)
+                  or self.ledger.clearing(conn, institution.id))
+        if target is None:
+            raise AccountNotFound("no account to credit")
+        if target.id == source.id:
+            raise SameAccount("source and destination are the same account")
+        fee = self._fee(conn, institution, source, dest.bank_code, dest.branch_code,
+                        draft.amount)
+        journal_id = self.ledger.book(conn, institution.id, Booking(
+            JournalKind.TRANSFER, draft.request_id, dated, user.actor,
+            self._postings(conn, institution, source, target, draft.amount, fee)), now)
+        transfer_id = self.ledger.add_transfer(
+            conn, institution_id=institution.id, contract_id=contract.id,
+            site_user_id=user.id, request_id=draft.request_id, from_account_id=source.id,
+            to_account_id=target.id, bank_code=dest.bank_code, branch_code=dest.branch_code,
+            account_type=dest.account_type, account_number=dest.account_number,
+            holder_name=dest.holder_name, amount=draft.amount, fee=fee, value_date=dated,
+            journal_id=journal_id, now=now)
+        self.ctx.audit.append(
+            conn, at=now, institution_id=institution.id, event="transfer_executed",
+            user_id=user.user_id, actor=user.actor, operation=Operation.TRANSFER.value,
+            result="accepted", source_ip=source_ip,
+            detail={"transfer_id": transfer_id, "amount": draft.amount, "fee": fee,
+                    "value_date": dated.isoformat(),
+                    "from": f"{source.branch_code}-{source.account_number}",
+                    "to": f"{dest.bank_code}-{dest.branch_code}-{dest.account_number}"})
+        after = self.ledger.account(conn, source.id)
         return TransferReceipt(transfer_id, draft, now, after.balance if after else 0,
                                fee, dated)
 

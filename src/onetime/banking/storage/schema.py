@@ -197,6 +197,8 @@ journal = Table(
     Column("booked_at", UTCDateTime, nullable=False),
     Column("actor", String(128), nullable=False),
     UniqueConstraint("institution_id", "request_id"),
+    # A user's batches and payments of the day (the daily limit) read one range of this.
+    Index("ix_journal_actor_booked_at", "actor", "booked_at"),
 )
 
 postings = Table(
@@ -260,4 +262,41 @@ bills = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("biller_id", "number"),
     CheckConstraint("amount > 0", name="ck_bills_amount_positive"),
+)
+
+# -- 承認: requests under the institution's approval_operations, kept in every state -----
+
+approval_requests = Table(
+    "approval_requests",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("institution_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False),
+    Column("operation", String(32), nullable=False),  # rule 3's transfer, bulk, payroll
+    # banking/domain/approvals.py's ApprovalState; each change is one conditional UPDATE.
+    Column("state", String(16), nullable=False),
+    # site_users.id, and the name then: the history outlives a deleted user.
+    Column("requested_by", BigInteger, nullable=False),
+    Column("requester_name", String(200), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("fees", BigInteger, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("from_account_id", BigInteger, ForeignKey("accounts.id"), nullable=False),
+    Column("value_date", Date, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),  # the value date's cut-off
+    # The confirmed draft (JSON); its request ID becomes the journal's: booked once.
+    Column("draft", Text, nullable=False),
+    # The draft's request ID: a 承認依頼 sent twice is one request.
+    Column("request_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_by", BigInteger, nullable=True),
+    Column("decider_name", String(200), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("reason", Text, nullable=True),  # 差戻し's
+    Column("journal_id", BigInteger, ForeignKey("journal.id"), nullable=True),
+    UniqueConstraint("institution_id", "request_id"),
+    CheckConstraint("amount > 0", name="ck_approval_requests_amount_positive"),
+    # 承認待ち一覧 and 承認履歴 read one contract's, newest first.
+    Index("ix_approval_requests_contract_id_state", "contract_id", "state"),
+    Index("ix_approval_requests_contract_id_id", "contract_id", "id"),
 )

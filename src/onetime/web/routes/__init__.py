@@ -59,3 +59,11 @@ def explain(request: Request, kept: Refusal | None, standing: Standing | None = 
             ) -> str | None:
     """The message of a refused form; a suspension says who can release it (rule 8)."""
     return kept.message(translator(request), standing) if kept is not None else None
+
+
+def requested(request: Request, who: Customer, approval_id: int,
+              **forget: None) -> RedirectResponse:
+    """承認: the confirmation screen made a request instead of a booking; the draft is
+    forgotten and the request's page says it waits for an approver."""
+    remember(request, who, flash=translator(request)("approval.done.requested"), **forget)
+    return RedirectResponse(f"/approvals/{approval_id}", status_code=303)

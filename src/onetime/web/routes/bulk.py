@@ -22,7 +22,7 @@ from onetime.domain.errors import OnetimeError
 from onetime.web import confirming, http
 from onetime.web.deps import Customer, Upload, customer_form, ready, site, uploaded
 from onetime.web.render import render
-from onetime.web.routes import explain, refusal, refuse, remember, take
+from onetime.web.routes import explain, refusal, refuse, remember, requested, take
 
 router = APIRouter(prefix="/bulk")
 COLUMNS = ("bank_code", "branch_code", "account_type", "account_number", "holder_name",
@@ -129,6 +129,7 @@ def confirm_page(request: Request, who: Customer = Depends(ready)):
     need = site(request).bulk.requirement(who.institution, who.standing.contract, draft.kind)
     return render(request, "bulk_confirm.html", csrf=who.csrf, me=who.standing, tab="bulk",
                   draft=draft, source=source, need=need,
+                  approval=site(request).approvals.required(who.institution, draft.operation),
                   error=explain(request, kept, who.standing))
 
 
@@ -155,6 +156,11 @@ def execute(request: Request, who: Customer = Depends(ready),
         draft = _draft(who)
         if form.get("request_id") != draft.request_id:
             raise TransferExpired("the confirmation screen is not the pending batch")
+        if site(request).approvals.required(who.institution, draft.operation):
+            asked = site(request).approvals.request_batch(  # 承認: a request, not a booking
+                who.institution, who.standing.user, who.standing.contract, draft,
+                source_ip=http.source_ip(request))
+            return requested(request, who, asked.id, bulk_draft=None, bulk_form=None)
         receipt = site(request).bulk.execute(
             who.institution, who.standing.user, who.standing.contract, draft,
             form.get("confirmation_password", ""), form.get("code", "").strip(),

@@ -11,10 +11,11 @@ from onetime.banking.domain.errors import TransferExpired
 from onetime.banking.service.confirming import PendingConfirmation
 from onetime.banking.service.transfers import TransferDraft, TransferReceipt
 from onetime.domain.errors import OnetimeError
+from onetime.domain.values import Operation
 from onetime.web import confirming, http
 from onetime.web.deps import Customer, customer_form, ready, site
 from onetime.web.render import render
-from onetime.web.routes import explain, refusal, refuse, remember
+from onetime.web.routes import explain, refusal, refuse, remember, requested
 
 router = APIRouter(prefix="/transfer")
 FIELDS = ("from_account", "bank_code", "branch_code", "account_type", "account_number",
@@ -77,7 +78,7 @@ def confirm_page(request: Request, who: Customer = Depends(ready)):
     need = site(request).transfers.requirement(who.institution, who.standing.contract)
     kept = refusal(request, who)
     return render(request, "transfer_confirm.html", csrf=who.csrf, me=who.standing,
-                  draft=draft, source=source, need=need,
+                  draft=draft, source=source, need=need, approval=_approval(request, who),
                   error=explain(request, kept, who.standing))
 
 
@@ -88,6 +89,11 @@ def execute(request: Request, who: Customer = Depends(ready),
     try:
         if form.get("request_id") != draft.request_id:
             raise TransferExpired("the confirmation screen is not the pending transfer")
+        if _approval(request, who):  # 承認: a request instead of the booking
+            asked = site(request).approvals.request_transfer(
+                who.institution, who.standing.user, who.standing.contract, draft,
+                source_ip=http.source_ip(request))
+            return requested(request, who, asked.id, transfer_draft=None, transfer_form=None)
         receipt = site(request).transfers.execute(
             who.institution, who.standing.user, who.standing.contract, draft,
             form.get("confirmation_password", ""), form.get("code", "").strip(),
@@ -111,6 +117,10 @@ def _done(request: Request, who: Customer, draft: TransferDraft, receipt: Transf
                  "balance_after": receipt.balance_after, "fee": receipt.fee,
                  "value_date": receipt.value_date.isoformat()})
     return RedirectResponse("/transfer/result", status_code=303)
+
+
+def _approval(request: Request, who: Customer) -> bool:
+    return site(request).approvals.required(who.institution, Operation.TRANSFER)
 
 
 # -- 取引確認 (web/confirming.py): after the step-up, before booking -----------------------

@@ -1,0 +1,123 @@
+"""承認: 承認待ち一覧 → a request → 承認 (step-up, operation `approval`) or 差戻し (with a
+reason), or 取消 by its requester; 承認履歴. Every POST answers 303 (Post/Redirect/Get).
+
+Requests are made by the transfer and batch confirmation screens (transfer.py, bulk.py)
+when the institution puts their operation under approval.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import RedirectResponse
+
+from onetime.banking.domain.approvals import ApprovalRequest
+from onetime.banking.domain.errors import ApprovalNotFound
+from onetime.banking.service.bulk import BulkDraft
+from onetime.banking.service.transfers import TransferDraft
+from onetime.domain.errors import OnetimeError
+from onetime.domain.values import Operation
+from onetime.web import http
+from onetime.web.deps import Customer, customer_form, ready, site
+from onetime.web.render import render, translator
+from onetime.web.routes import explain, refusal, refuse, remember, take
+
+router = APIRouter(prefix="/approvals")
+
+
+@router.get("")
+def pending_page(request: Request, who: Customer = Depends(ready)):
+    kept = refusal(request, who)
+    requests = site(request).approvals.pending(who.institution, who.standing.user)
+    return render(request, "approval_list.html", csrf=who.csrf, me=who.standing,
+                  tab="approvals", requests=requests, flash=take(request, who, "flash"),
+                  error=explain(request, kept, who.standing))
+
+
+@router.get("/history")
+def history_page(request: Request, who: Customer = Depends(ready)):
+    requests = site(request).approvals.history(who.institution, who.standing.user)
+    return render(request, "approval_history.html", csrf=who.csrf, me=who.standing,
+                  tab="approvals", requests=requests)
+
+
+@router.get("/{request_id}")
+def request_page(request: Request, request_id: int, who: Customer = Depends(ready)):
+    approvals = site(request).approvals
+    try:
+        found = approvals.get(who.institution, who.standing.user, request_id)
+    except ApprovalNotFound:
+        raise http.Redirect("/approvals") from None
+    kept = refusal(request, who)
+    accounts = {a.id: a for a in site(request).transfers.accounts(who.standing.user)}
+    return render(request, "approval_detail.html", csrf=who.csrf, me=who.standing,
+                  tab="approvals", req=found, source=accounts.get(found.from_account_id),
+                  transfer=_transfer(found), batch=_batch(found),
+                  may_decide=approvals.may_decide(who.standing.user, found),
+                  may_cancel=found.pending and found.requested_by == who.standing.user.id,
+                  need=approvals.requirement(who.institution, who.standing.contract),
+                  flash=take(request, who, "flash"), done=take(request, who, "approved"),
+                  form=kept.values if kept is not None else {},
+                  error=explain(request, kept, who.standing))
+
+
+@router.post("/{request_id}/approve")
+def approve(request: Request, request_id: int, who: Customer = Depends(ready),
+            form: dict[str, str] = Depends(customer_form)):
+    here = f"/approvals/{request_id}"
+    try:
+        done = site(request).approvals.approve(
+            who.institution, who.standing.user, who.standing.contract, request_id,
+            form.get("confirmation_password", ""), form.get("code", "").strip(),
+            source_ip=http.source_ip(request))
+    except OnetimeError as exc:
+        return refuse(request, who, here, exc)
+    remember(request, who, flash=translator(request)("approval.done.approved"), approved={
+        "journal_id": done.journal_id, "fees": done.fees,
+        "value_date": done.value_date.isoformat(), "balance_after": done.balance_after})
+    return RedirectResponse(here, status_code=303)
+
+
+@router.post("/{request_id}/return")
+def send_back(request: Request, request_id: int, who: Customer = Depends(ready),
+              form: dict[str, str] = Depends(customer_form)):
+    here = f"/approvals/{request_id}"
+    try:
+        site(request).approvals.send_back(who.institution, who.standing.user, request_id,
+                                          form.get("reason", ""),
+                                          source_ip=http.source_ip(request))
+    except OnetimeError as exc:
+        return refuse(request, who, here, exc, reason=form.get("reason", "")[:500])
+    remember(request, who, flash=translator(request)("approval.done.returned"))
+    return RedirectResponse(here, status_code=303)
+
+
+@router.post("/{request_id}/cancel")
+def cancel(request: Request, request_id: int, who: Customer = Depends(ready),
+           form: dict[str, str] = Depends(customer_form)):
+    here = f"/approvals/{request_id}"
+    try:
+        site(request).approvals.cancel(who.institution, who.standing.user, request_id,
+                                       source_ip=http.source_ip(request))
+    except OnetimeError as exc:
+        return refuse(request, who, here, exc)
+    remember(request, who, flash=translator(request)("approval.done.cancelled"))
+    return RedirectResponse(here, status_code=303)
+
+
+def _transfer(found: ApprovalRequest) -> TransferDraft | None:
+    if found.operation != Operation.TRANSFER:
+        return None
+    try:
+        return TransferDraft.from_dict(found.draft)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _batch(found: ApprovalRequest) -> BulkDraft | None:
+    if found.operation == Operation.TRANSFER:
+        return None
+    try:
+        return BulkDraft.from_dict(found.draft)
+    except (KeyError, TypeError, ValueError):
+        return None
+
