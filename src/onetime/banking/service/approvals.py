@@ -8,10 +8,17 @@ The rules are banking/domain/approvals.py; each state change is one conditional 
 (banking/storage/approvals.py). `execute` is the one step that books: the request leaves
 承認待ち and the ledger books it in one transaction, so a booking that fails (the balance
 short, an account gone) leaves it 承認待ち and says why.
+
+取引確認 (issue 14): where the institution asks for it, `approve` answers the pending
+confirmation instead of booking, and `execute_confirmed` books once the approver's token
+app confirmed exactly what the request's draft will book (banking/service/confirming.py).
+A refused, expired or voided confirmation leaves the request 承認待ち: the approver may
+approve it again (a new step-up and a new confirmation), send it back, or let it expire.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,15 +36,22 @@ from onetime.banking.domain.errors import (
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.service.bulk import BulkDraft, BulkService
+from onetime.banking.service.confirming import PendingConfirmation
 from onetime.banking.service.context import Context
 from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.service.transfers import TransferDraft, TransferService
 from onetime.banking.storage.database import Connection, DuplicateKey
-from onetime.domain.errors import OnetimeError
+from onetime.domain.confirmations import TransactionDetails
+from onetime.domain.errors import ConfirmationNotFound, OnetimeError
 from onetime.domain.values import Operation
 
 OPERATION = Operation.APPROVAL  # 承認手続: the step-up's operation, audited by this name
+
+
+def subject(request_id: int) -> str:
+    """What a 取引確認 for request `request_id` is bound to: it books no other request."""
+    return f"approval-{request_id}"
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,8 @@ class ApprovalService:
                  bulk: BulkService) -> None:
         self.ctx, self.stepup = ctx, stepup
         self.transfers, self.bulk = transfers, bulk
+        # The transfers' one: a wrong OCRA code suspends and ends sessions as theirs does.
+        self.confirming = transfers.confirming
         self.repo = ctx.approvals
         self.limits = TransferLimits(ctx)
 
@@ -145,20 +161,59 @@ class ApprovalService:
 
     def approve(self, institution: Bank, approver: SiteUser, contract: Contract,
                 request_id: object, confirmation_password: str, code: str | None, *,
-                source_ip: str | None = None) -> Approved:
-        """The approver's rights and limits, the step-up, then `execute`.
+                source_ip: str | None = None) -> Approved | PendingConfirmation:
+        """The approver's rights and limits, the step-up, then `execute` — or, when the
+        institution asks for 取引確認, the pending confirmation the screen waits on
+        (`execute_confirmed` books it).
 
         Raises ApprovalNotFound, ApprovalNotPending, ApprovalExpired, NotApprover,
         SelfApprovalNotPermitted, OverUserLimit, DailyLimitExceeded (all before a code is
-        used up), the step-up's errors, and the booking's (InsufficientBalance …): then
-        the request stays 承認待ち.
+        used up), the step-up's errors, ConfirmationTokenNotActive, and the booking's
+        (InsufficientBalance …): then the request stays 承認待ち.
         """
+        request = self._decidable(institution, approver, request_id)
+        self.stepup.check(institution, approver, contract, OPERATION, confirmation_password,
+                          code, source_ip=source_ip)
+        pending = self.confirming.open(institution, approver, contract, subject(request.id),
+                                       self.details(request), source_ip=source_ip)
+        if pending is not None:
+            return pending
+        return self.execute(institution, approver, contract, request, source_ip=source_ip)
+
+    def execute_confirmed(self, institution: Bank, approver: SiteUser, contract: Contract,
+                          request_id: object, pending: PendingConfirmation, *,
+                          response: str = "", source_ip: str | None = None) -> Approved:
+        """Book a request whose step-up passed (`approve` made `pending`), only once the
+        approver confirmed exactly what its draft books, read afresh now: a draft changed
+        since `approve` voids the confirmation. Raises ConfirmationNotFound (`pending` is
+        another request's), what `approve` raises before the step-up, and
+        ConfirmingService.settle's errors; a refusal leaves the request 承認待ち.
+        """
+        request = self._decidable(institution, approver, request_id)
+        if pending.subject != subject(request.id):
+            raise ConfirmationNotFound("the confirmation is not this request's")
+        self.confirming.settle(institution, approver, pending, self.details(request),
+                               response=response, source_ip=source_ip)
+        return self.execute(institution, approver, contract, request, source_ip=source_ip)
+
+    def details(self, request: ApprovalRequest) -> TransactionDetails:
+        """What the approver's token app shows and signs: exactly what `_book` will book
+        (the request's draft), as the operation 承認; one payee, or a batch's count and
+        total (no OCRA for a batch: it has no one account number)."""
+        if request.operation == Operation.TRANSFER:
+            one = self.transfers.details(TransferDraft.from_dict(request.draft))
+            return dataclasses.replace(one, operation=OPERATION)
+        batch = BulkDraft.from_dict(request.draft)
+        return TransactionDetails(OPERATION, count=batch.count, total=batch.total)
+
+    def _decidable(self, institution: Bank, approver: SiteUser,
+                   request_id: object) -> ApprovalRequest:
+        """The request, still 承認待ち and within the approver's rights and limits: the
+        checks before a code or a confirmation is used up."""
         request = self.get(institution, approver, request_id)
         rules.ensure_pending(request, self.ctx.clock.now())
         self._ensure_may_approve(institution, approver, request)
-        self.stepup.check(institution, approver, contract, OPERATION, confirmation_password,
-                          code, source_ip=source_ip)
-        return self.execute(institution, approver, contract, request, source_ip=source_ip)
+        return request
 
     def execute(self, institution: Bank, approver: SiteUser, contract: Contract,
                 request: ApprovalRequest, *, source_ip: str | None = None) -> Approved:

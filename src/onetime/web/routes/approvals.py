@@ -1,5 +1,6 @@
-"""承認: 承認待ち一覧 → a request → 承認 (step-up, operation `approval`) or 差戻し (with a
-reason), or 取消 by its requester; 承認履歴. Every POST answers 303 (Post/Redirect/Get).
+"""承認: 承認待ち一覧 → a request → 承認 (step-up, operation `approval`; then 取引確認 in the
+token app where the institution asks for it, web/confirming.py) or 差戻し (with a reason),
+or 取消 by its requester; 承認履歴. Every POST answers 303 (Post/Redirect/Get).
 
 Requests are made by the transfer and batch confirmation screens (transfer.py, bulk.py)
 when the institution puts their operation under approval.
@@ -11,12 +12,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
 from onetime.banking.domain.approvals import ApprovalRequest
-from onetime.banking.domain.errors import ApprovalNotFound
+from onetime.banking.domain.errors import ApprovalNotFound, ConfirmationWaiting, OcraRejected
+from onetime.banking.service.approvals import Approved, subject
 from onetime.banking.service.bulk import BulkDraft
+from onetime.banking.service.confirming import PendingConfirmation
 from onetime.banking.service.transfers import TransferDraft
-from onetime.domain.errors import OnetimeError
+from onetime.domain.errors import InvalidInput, OnetimeError
 from onetime.domain.values import Operation
-from onetime.web import http
+from onetime.web import confirming, http
 from onetime.web.deps import Customer, customer_form, ready, site
 from onetime.web.render import render, translator
 from onetime.web.routes import explain, refusal, refuse, remember, take
@@ -71,10 +74,83 @@ def approve(request: Request, request_id: int, who: Customer = Depends(ready),
             source_ip=http.source_ip(request))
     except OnetimeError as exc:
         return refuse(request, who, here, exc)
+    if isinstance(done, PendingConfirmation):  # 取引確認 asked: the token app next
+        remember(request, who, **{KEY: done.to_dict()})
+        return RedirectResponse(f"{here}/token-confirmation", status_code=303)
+    return _approved(request, who, here, done)
+
+
+def _approved(request: Request, who: Customer, here: str, done: Approved):
     remember(request, who, flash=translator(request)("approval.done.approved"), approved={
         "journal_id": done.journal_id, "fees": done.fees,
-        "value_date": done.value_date.isoformat(), "balance_after": done.balance_after})
+        "value_date": done.value_date.isoformat(), "balance_after": done.balance_after},
+        **{KEY: None})
     return RedirectResponse(here, status_code=303)
+
+
+# -- 取引確認 (web/confirming.py): after the step-up, before booking -----------------------
+# A refusal leads back to the request, still 承認待ち: the approver may approve it again.
+
+KEY = "approval_confirming"
+# Errors after which the same confirmation may still book (the rest end it).
+AGAIN = (ConfirmationWaiting, OcraRejected, InvalidInput)
+
+
+def _pending(who: Customer, request_id: int) -> PendingConfirmation:
+    pending = confirming.pending_of(who, KEY, subject(request_id))
+    if pending is None:
+        raise http.Redirect(f"/approvals/{request_id}")
+    return pending
+
+
+@router.get("/{request_id}/token-confirmation")
+def confirming_page(request: Request, request_id: int, who: Customer = Depends(ready)):
+    return _confirming_page(request, request_id, who, offline_view=False)
+
+
+@router.get("/{request_id}/token-confirmation/code")
+def confirming_code_page(request: Request, request_id: int,
+                         who: Customer = Depends(ready)):
+    """The OCRA form alone (no refresh while the user types), when online is offered too."""
+    return _confirming_page(request, request_id, who, offline_view=True)
+
+
+def _confirming_page(request: Request, request_id: int, who: Customer, *,
+                     offline_view: bool):
+    pending = _pending(who, request_id)
+    approvals = site(request).approvals
+    here = f"/approvals/{request_id}"
+    try:
+        found = approvals.get(who.institution, who.standing.user, request_id)
+    except ApprovalNotFound:
+        raise http.Redirect("/approvals") from None
+    transfer = _transfer(found)
+    accounts = {a.id: a for a in site(request).transfers.accounts(who.standing.user)}
+    return confirming.show(request, who, pending, approvals.confirming, key=KEY, forget=(),
+                           start=here, facts="_approval_facts.html",
+                           action=f"{here}/token-confirmation", offline_view=offline_view,
+                           req=found, transfer=transfer, batch=_batch(found),
+                           source=accounts.get(found.from_account_id),
+                           challenge=transfer.destination.account_number if transfer else "")
+
+
+@router.post("/{request_id}/token-confirmation")
+def execute_confirmed(request: Request, request_id: int, who: Customer = Depends(ready),
+                      form: dict[str, str] = Depends(customer_form)):
+    here = f"/approvals/{request_id}"
+    pending = _pending(who, request_id)
+    try:
+        done = site(request).approvals.execute_confirmed(
+            who.institution, who.standing.user, who.standing.contract, request_id, pending,
+            response=form.get("response", ""), source_ip=http.source_ip(request))
+    except AGAIN as exc:  # not approved yet, a wrong or missing code: the same screen
+        back = f"{here}/token-confirmation" + ("/code" if form.get("response") else "")
+        return refuse(request, who, back, exc)
+    except OnetimeError as exc:
+        # Refused, expired, voided; decided meanwhile; or the booking failed after the
+        # confirmation was used up (the balance moved): the request page says why.
+        return confirming.end(request, who, KEY, (), here, exc)
+    return _approved(request, who, here, done)
 
 
 @router.post("/{request_id}/return")
