@@ -430,10 +430,11 @@ def the_audit_holds(month: Month) -> None:
                 if e["event"] == "code_verified" and e["result"] == "accepted"]
     for expected in [(MASTER_LOGIN, "user_management"), (MASTER_LOGIN, "transfer"),
                      (MASTER_LOGIN, "bulk_transfer"),
-                     (GENERAL_LOGIN, "payroll_transfer"), (MASTER_LOGIN, "payeasy")]:
+                     # The payroll file's code is its approver's (承認), not its maker's.
+                     (MASTER_LOGIN, "approval"), (MASTER_LOGIN, "payeasy")]:
         assert expected in verified, (expected, verified)
     secrets = [*MASTER, *GENERAL, *month.initial.values(), "7531", "4826", *month.codes]
-    assert len(month.codes) == 5  # 利用者登録 and the four payments
+    assert len(month.codes) == 5  # 利用者登録, three payments and the payroll's 承認
     for entry in entries:
         detail = entry["detail"]
         text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
