@@ -285,13 +285,18 @@ def test_a_tampered_backup_is_refused_with_a_clear_message(site, empty_target, t
     """One byte changed, in the header, the manifest, the MAC or the database: refused."""
     good = _sealed_backup(site, tmp_path / "good")
     header_end = good.index(b"\nmac ") + 70
-    places = {0: "not a onetime backup", 20: "MAC",
-              good.index(b'"sha256"') + 12: "MAC", header_end - 3: "MAC",
-              header_end + 2000: "database does not match its SHA-256",
-              len(good) - 1: "does not match its SHA-256"}
-    for where, told in places.items():
+    mac_digit = header_end - 3  # a hex digit of the MAC line
+    places = {0: (flip, "not a onetime backup"), 20: (flip, "MAC"),
+              good.index(b'"sha256"') + 12: (flip, "MAC"),
+              # Another hex digit: a wrong MAC. (A flipped bit of "a" or "f" is no hex
+              # digit at all, which is the damaged header below, not a MAC failure.)
+              mac_digit: (other_hex_digit, "MAC"), mac_digit + 1: (lambda _b: ord("g"),
+                                                                   "header is damaged"),
+              header_end + 2000: (flip, "database does not match its SHA-256"),
+              len(good) - 1: (flip, "does not match its SHA-256")}
+    for where, (change, told) in places.items():
         bad = bytearray(good)
-        bad[where] ^= 0x01
+        bad[where] = change(bad[where])
         (tmp_path / "bad").write_bytes(bytes(bad))
         with pytest.raises(BackupError, match=told):
             _restore(empty_target, tmp_path / "bad")
@@ -303,6 +308,22 @@ def test_a_tampered_backup_is_refused_with_a_clear_message(site, empty_target, t
     _untouched(empty_target)
     run(empty_target, "restore", str(tmp_path / "good"))  # the untouched file restores
     assert run(empty_target, "audit", "verify", check=False).returncode == 0
+
+
+def flip(byte: int) -> int:
+    return byte ^ 0x01
+
+
+def other_hex_digit(byte: int) -> int:
+    return ord("0") if byte != ord("0") else ord("1")
+
+
+@pytest.mark.parametrize("digit", "0123456789abcdef")
+def test_a_changed_mac_digit_is_a_mac_failure_whatever_the_digit(digit):
+    """The test above changes a MAC digit into another digit: it must be one."""
+    changed = other_hex_digit(ord(digit))
+    assert chr(changed) in "0123456789abcdef"
+    assert changed != ord(digit)
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
