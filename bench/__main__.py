@@ -108,8 +108,8 @@ def bench_database(kind: str, root: Path, setup: Setup = Setup()) -> list[Row]:
                            script=wrk.REPLAY, args=(str(requests), site.api_key),
                            threads=threads)
 
-        def on_server(row: Row, cpu_before: float, group: int = server.process.pid) -> Row:
-            row.cpu_us = (cpu_seconds(group) - cpu_before) / max(row.result.requests, 1) * 1e6
+        def on_server(row: Row, cpu_before: float) -> Row:
+            row.cpu_us = cpu_per_request(server.process.pid, cpu_before, row.result)
             return row
 
         log(f"{kind}: warming up")
@@ -154,7 +154,7 @@ def bench_database(kind: str, root: Path, setup: Setup = Setup()) -> list[Row]:
                     loaded, indexes, steps, threads))
                 cpu = cpu_seconds(target.process.pid)
                 result = replay(target.url, DURATION)
-                cpu_us = (cpu_seconds(target.process.pid) - cpu) / max(result.requests, 1) * 1e6
+                cpu_us = cpu_per_request(target.process.pid, cpu, result)
             ok = result.accepted > 0 and result.other == result.rejected == 0 \
                 and result.socket_errors == 0 and not result.exhausted
             rows.append(Row("ceiling", kind, result,
@@ -221,6 +221,11 @@ def print_table(rows: list[Row], title: str = "") -> None:
 def cpu_seconds(group: int) -> float:
     """CPU time so far of a server's process group (its supervisor, workers, sealer)."""
     return procs.cpu_seconds(procs.group_pids(group))
+
+
+def cpu_per_request(group: int, before: float, result: wrk.WrkResult) -> float:
+    """CPU µs of a server's process group per request answered since `before`."""
+    return (cpu_seconds(group) - before) / max(result.requests, 1) * 1e6
 
 
 def main() -> int:

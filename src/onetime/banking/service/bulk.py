@@ -38,7 +38,7 @@ from onetime.banking.service import zengin as banks
 from onetime.banking.service.batches import BatchReceipt, BatchService
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
-from onetime.banking.service.limits import TransferLimits, ensure_right
+from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
@@ -164,7 +164,7 @@ class BulkService:
             raise BatchFileTooLarge(f"the file is over {MAX_UPLOAD} bytes")
         try:
             file = banks.read_file(data)
-            ensure_right(self.ctx, institution, user, OPERATIONS[file.kind])
+            self.limits.ensure_right(institution, user, OPERATIONS[file.kind])
             draft = self._draft_of_file(institution, user, data, file)
         except ZenginFileInvalid as exc:
             self._audit(institution, user, "bulk_file_refused", None, "rejected", source_ip,
@@ -222,7 +222,7 @@ class BulkService:
             kind = Kind(str(kind))
         except ValueError:
             raise InvalidInput("kind: 21, 11 or 12") from None
-        ensure_right(self.ctx, institution, user, OPERATIONS[kind])
+        self.limits.ensure_right(institution, user, OPERATIONS[kind])
         source = self._own_account(user, from_account_id)
         # The account type is a select, never blank: a row is blank without the rest.
         filled = [r for r in rows

@@ -22,18 +22,6 @@ from onetime.domain.values import Operation
 Rule = Callable[[SiteUser, Contract, int], None]
 
 
-def ensure_right(ctx: Context, institution: Bank, user: SiteUser,
-                 operation: Operation) -> None:
-    """利用権限 as stored now (a manager may have taken it away since sign-in), before
-    the amount is known: 総合振込 and 給与・賞与振込 before a file is read, ペイジー before
-    a bill is looked up. Raises OperationNotPermitted, UserNotFound."""
-    with ctx.db.read() as conn:
-        current = ctx.people.user(conn, institution.id, user.id)
-    if current is None:
-        raise UserNotFound("the user was deleted")
-    rights.ensure_right(current, operation)
-
-
 class TransferLimits:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -49,6 +37,13 @@ class TransferLimits:
         self.current(institution, user, conn, lambda current, contract, spent:
                      rights.ensure_may(current, contract, operation, amount, spent))
 
+    def ensure_right(self, institution: Bank, user: SiteUser, operation: Operation) -> None:
+        """利用権限 alone, as stored now, before the amount is known: 総合振込 and 給与・賞与振込
+        before a file is read, ペイジー before a bill is looked up.
+        Raises OperationNotPermitted, UserNotFound."""
+        with self.ctx.db.read() as conn:
+            rights.ensure_right(self._stored(conn, institution, user), operation)
+
     def current(self, institution: Bank, user: SiteUser, conn: Connection | None,
                 rule: Rule) -> None:
         """Call `rule(user as stored, contract, spent today)`, in `conn` (locked) or not."""
@@ -59,11 +54,17 @@ class TransferLimits:
         return self._apply(conn, institution, user, rule)
 
     def _apply(self, conn: Connection, institution: Bank, user: SiteUser, rule: Rule) -> None:
-        current = self.ctx.people.user(conn, institution.id, user.id)
+        current = self._stored(conn, institution, user)
         contract = self.ctx.people.contract(conn, institution.id, user.contract_id)
-        if current is None or contract is None:
+        if contract is None:
             raise UserNotFound("the user was deleted")
         since = rights.day_start(self.ctx.clock.now(), institution.settings.zone)
         spent = self.ctx.totals.spent_since(conn, current.id, current.actor, since)
         rule(current, contract, spent)
 
+    def _stored(self, conn: Connection, institution: Bank, user: SiteUser) -> SiteUser:
+        """The user as stored now (a manager may have changed them since sign-in)."""
+        current = self.ctx.people.user(conn, institution.id, user.id)
+        if current is None:
+            raise UserNotFound("the user was deleted")
+        return current

@@ -28,7 +28,7 @@ from onetime.banking.domain.payeasy import Biller, BillerKind
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.service.context import Context
-from onetime.banking.service.limits import TransferLimits, ensure_right
+from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.storage.database import Connection, DuplicateKey
 from onetime.banking.storage.ledger import Account
@@ -123,7 +123,7 @@ class PayeasyService:
         (also for a wrong 確認番号 or 納付区分), BillAlreadyPaid, AccountNotFound,
         InsufficientBalance.
         """
-        ensure_right(self.ctx, institution, user, OPERATION)
+        self.limits.ensure_right(institution, user, OPERATION)
         biller_no = None
         try:
             biller_no = rules.biller_number(biller_number)
