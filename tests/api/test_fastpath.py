@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from contextlib import contextmanager
+from ipaddress import ip_network
 
 import orjson
 import psycopg
@@ -152,3 +155,68 @@ class TestUnknownCommitOutcome:
             assert [tuple(e) for e in entries] == [("code_verified", "accepted")]
             assert failures == 0
         db.dispose()
+
+
+class TestInFrontOfTheMiddleware:
+    """The fast path stands outermost: what it answers carries what the middleware gave."""
+
+    @staticmethod
+    def _verify(client, services, key, *, prefix="u", headers=None):
+        institution = services.institutions.get("0002")
+        loaded = load_active_tokens(services.ctx, institution, 1, prefix=prefix)
+        code = loaded.code(0, step_at(services.ctx.clock.now().timestamp(), 60))
+        return loaded.user_id(0), client.post(
+            f"/api/v1/services/0002/users/{loaded.user_id(0)}/verifications",
+            headers={"Authorization": f"Bearer {key}", **(headers or {})},
+            json={"code": code, "operation": "transfer"})
+
+    def test_it_is_called_before_the_middleware(self, services, api_key):
+        """The app's first layer is the fast path, not Starlette's middleware stack."""
+        app = create_app(services)
+        assert isinstance(app.fast_path, VerificationFastPath)
+        assert create_app(services, fast_path=False).fast_path is None
+
+    def test_the_request_id_and_the_access_line(self, services, api_key, caplog):
+        """A valid X-Request-ID is echoed and logged with the status; else a new one."""
+        with TestClient(create_app(services), client=("127.0.0.1", 40000)) as client, \
+                caplog.at_level(logging.INFO, logger="onetime.access"):
+            _user, answer = self._verify(client, services, api_key,
+                                         headers={"X-Request-ID": "bank-42"})
+            _user, other = self._verify(client, services, api_key, prefix="v",
+                                        headers={"X-Request-ID": "bad id\t"})
+        assert answer.json()["result"] == "accepted"
+        assert answer.headers["x-request-id"] == "bank-42"
+        assert re.fullmatch(r"[0-9a-f]{32}", other.headers["x-request-id"])
+        lines = [r.onetime_fields for r in caplog.records if r.name == "onetime.access"]
+        assert [(f["request_id"], f["status"], f["client"], f["method"]) for f in lines] == [
+            ("bank-42", 200, "127.0.0.1", "POST"),
+            (other.headers["x-request-id"], 200, "127.0.0.1", "POST")]
+
+    def test_a_trusted_proxy_names_the_client_in_the_audit(self, services, api_key):
+        """X-Forwarded-For from a listed proxy: the audit's source_ip is the client's."""
+        app = create_app(services, trusted_proxies=[ip_network("10.0.0.0/8")])
+        with TestClient(app, client=("10.1.2.3", 40000)) as client:
+            user, answer = self._verify(client, services, api_key,
+                                        headers={"X-Forwarded-For": "203.0.113.9"})
+        assert answer.json()["result"] == "accepted"
+        with services.ctx.db.read() as conn:
+            source = conn.execute(select(audit_log.c.source_ip).where(
+                audit_log.c.user_id == user, audit_log.c.event == "code_verified")).scalar_one()
+        assert source == "203.0.113.9"
+
+    def test_a_bug_is_a_logged_500_never_handed_on(self, services, api_key, caplog,
+                                                    monkeypatch):
+        """An unexpected exception: the problem document of 500, with the request ID."""
+        def broken(*_args, **_kwargs):
+            raise ZeroDivisionError("a bug")
+
+        monkeypatch.setattr(services.tokens, "verify", broken)
+        with TestClient(create_app(services), raise_server_exceptions=False) as client, \
+                caplog.at_level(logging.INFO):
+            _user, answer = self._verify(client, services, api_key,
+                                         headers={"X-Request-ID": "bug-1"})
+        assert_problem(answer, 500, "internal_error")
+        assert answer.headers["x-request-id"] == "bug-1"
+        assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+        access = [r.onetime_fields for r in caplog.records if r.name == "onetime.access"]
+        assert [(f["request_id"], f["status"]) for f in access] == [("bug-1", 500)]

@@ -53,14 +53,18 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if log.isEnabledFor(logging.INFO):
-                client = scope.get("client")
-                # The record made here: log.info() would walk the stack for its caller,
-                # a third of the line's cost, for a line whose origin is known.
-                log.handle(log.makeRecord(
-                    log.name, logging.INFO, __file__, 0, "%s %s %s",
-                    (scope["method"], scope["path"], status), None, extra={FIELDS: {
-                        "request_id": rid, "method": scope["method"], "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "client": client[0] if client else None}}))
+            line(rid, scope, status, started)
+
+
+def line(rid: str, scope, status: int, started: float) -> None:
+    """The request's one access log line (INFO; `--no-access-log` raises the level)."""
+    if log.isEnabledFor(logging.INFO):
+        client = scope.get("client")
+        # The record made here: log.info() would walk the stack for its caller, a third
+        # of the line's cost, for a line whose origin is known.
+        log.handle(log.makeRecord(
+            log.name, logging.INFO, __file__, 0, "%s %s %s",
+            (scope["method"], scope["path"], status), None, extra={FIELDS: {
+                "request_id": rid, "method": scope["method"], "path": scope["path"],
+                "status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "client": client[0] if client else None}}))

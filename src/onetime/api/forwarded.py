@@ -50,19 +50,22 @@ class ClientAddress:
         self.trusted = tuple(trusted)
 
     async def __call__(self, scope, receive, send):
-        client = scope.get("client")
-        if self.trusted and scope["type"] in ("http", "websocket") and client \
-                and _trusted(client[0], self.trusted):
-            forwarded = [v.decode("latin-1") for k, v in scope["headers"]
-                         if k == b"x-forwarded-for"]
-            protos = [v.decode("latin-1") for k, v in scope["headers"]
-                      if k == b"x-forwarded-proto"]
-            scope = dict(scope)
-            if forwarded:
-                scope["client"] = (client_address(client[0], ",".join(forwarded),
-                                                  self.trusted), 0)
-            # The proxy that terminated TLS says so (the site then sends HSTS).
-            proto = protos[-1].rsplit(",", 1)[-1].strip().lower() if protos else ""
-            if scope["type"] == "http" and proto in ("http", "https"):
-                scope["scheme"] = proto
-        await self.app(scope, receive, send)
+        await self.app(resolved(scope, self.trusted), receive, send)
+
+
+def resolved(scope, trusted: tuple[Network, ...]):
+    """`scope`, or a copy naming the client (and scheme) a trusted proxy forwarded."""
+    client = scope.get("client")
+    if not (trusted and scope["type"] in ("http", "websocket") and client
+            and _trusted(client[0], trusted)):
+        return scope
+    forwarded = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
+    protos = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-proto"]
+    scope = dict(scope)
+    if forwarded:
+        scope["client"] = (client_address(client[0], ",".join(forwarded), trusted), 0)
+    # The proxy that terminated TLS says so (the site then sends HSTS).
+    proto = protos[-1].rsplit(",", 1)[-1].strip().lower() if protos else ""
+    if scope["type"] == "http" and proto in ("http", "https"):
+        scope["scheme"] = proto
+    return scope

@@ -178,6 +178,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception):
-        # Never a stack trace to the client; the log has it (without request bodies).
-        log.error("unexpected error", exc_info=exc)
-        return problem(500, "internal_error", "Internal error", "an unexpected error occurred")
+        return internal_error(exc)
+
+
+def internal_error(exc: Exception) -> JSONResponse:
+    """500 for a bug: never a stack trace to the client; the log has it (no request body)."""
+    log.error("unexpected error", exc_info=exc)
+    return problem(500, "internal_error", "Internal error", "an unexpected error occurred")
