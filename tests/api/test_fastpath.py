@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from contextlib import contextmanager
 from ipaddress import ip_network
 
@@ -117,10 +118,14 @@ class CommitOutcomeLost(Database):
             self.armed = False
             raise OperationalError("COMMIT", {}, psycopg.OperationalError("connection lost"))
 
-    # The driver-level transactions: Database.read_then_write wraps them as in production.
-    @contextmanager
-    def _sqlite_read_then_write(self):
-        yield from self._lost_after_commit(super()._sqlite_read_then_write())
+    # SQLite: the COMMIT of a verification, one by one or of its batch (storage/batches.py).
+    def _sqlite_commit(self, conn):
+        super()._sqlite_commit(conn)
+        if self.armed:
+            self.armed = False
+            lost = sqlite3.OperationalError("disk I/O error")
+            lost.sqlite_errorcode = 10  # SQLITE_IOERR: unavailable, the outcome unknown
+            raise OperationalError("COMMIT", {}, lost)
 
     @contextmanager
     def _pg_read_then_write(self):

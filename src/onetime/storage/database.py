@@ -33,6 +33,7 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 
 from onetime.files import create_private
 from onetime.storage.availability import unavailable_as_domain_error
+from onetime.storage.batches import MEMBER, WriteBatches
 
 T = TypeVar("T")
 
@@ -84,7 +85,11 @@ class Database:
             self._writer = _WriterLock(f"{path}.writer-lock") \
                 if path and path != ":memory:" and not path.startswith("file:") else None
             self._kept = _KeptConnections(self.engine) if self._writer else None
+            # Group commit for `call`'s use cases (storage/batches.py): a file database,
+            # whose writers other processes may be (an in-memory one has one connection).
+            self._batches = WriteBatches(self._write_batch) if self._kept else None
         else:
+            self._batches = None
             self._writer = None
             self._kept = None
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
@@ -108,7 +113,9 @@ class Database:
         statement made elsewhere, in another greenlet too, uses the blocking engine.
         """
         if self.is_sqlite:
-            return fn(*args, **kwargs)
+            if self._batches is None:
+                return fn(*args, **kwargs)
+            return await self._batches.run(fn, args, kwargs)
         return await greenlet_spawn(self._on_engine, self._loop_engine_now(), fn, args, kwargs)
 
     def _on_engine(self, engine: Engine, fn: Callable[..., T], args, kwargs) -> T:
@@ -166,9 +173,13 @@ class Database:
         transaction of its own), and `write()` turns the connection into a transaction
         for several.
         """
-        with unavailable_as_domain_error(), \
-                (self._sqlite_read_then_write() if self.is_sqlite
-                 else self._pg_read_then_write()) as tx:
+        if not self.is_sqlite:
+            transaction = self._pg_read_then_write()
+        elif (member := MEMBER.get()) is not None and self._batches is not None:
+            transaction = self._batched_read_then_write(member)
+        else:
+            transaction = self._sqlite_read_then_write()
+        with unavailable_as_domain_error(), transaction as tx:
             yield tx
 
     @contextmanager
@@ -221,10 +232,68 @@ class Database:
                 return conn
 
             yield ReadThenWrite(conn, write, write)
+            self._sqlite_commit(conn)
+
+    def _sqlite_commit(self, conn: Connection) -> None:
+        if conn.in_transaction():
+            conn.commit()  # SQLAlchemy joined the transaction: its COMMIT ends it
+        elif conn.connection.driver_connection.in_transaction:
+            conn.connection.driver_connection.commit()
+
+    @contextmanager
+    def _batched_read_then_write(self, member) -> Iterator[ReadThenWrite]:
+        """read_then_write inside `call` on SQLite: the writes join this turn's batch.
+
+        The read is as in _sqlite_read_then_write, on the thread's kept connection. The
+        first write waits (parks) for the batch, which holds the writer lock and the
+        transaction (_write_batch); this use case's writes are a savepoint in it, undone
+        alone if they fail. Its answer waits for the batch's COMMIT.
+        """
+        conn = self._kept.current()
+        driver = conn.connection.driver_connection
+        writing = False
+
+        def write() -> Connection:
+            nonlocal writing
+            if not writing:
+                if conn.in_transaction():
+                    conn.commit()  # a read through SQLAlchemy autobegan: end it first
+                member.park()  # returns inside the batch's transaction
+                writing = True  # from here on, the transaction is the batch's to end
+                driver.execute("SAVEPOINT onetime_member")
+            return conn
+
+        try:
+            yield ReadThenWrite(conn, write, write)
+        except BaseException:
+            if writing:
+                driver.execute("ROLLBACK TO onetime_member")
+                driver.execute("RELEASE onetime_member")
+                member.undone = True
+            elif conn.in_transaction():
+                conn.rollback()
+            raise
+        if writing:
+            driver.execute("RELEASE onetime_member")
+            member.park()  # until the batch committed; raises what its COMMIT raised
+        elif conn.in_transaction():
+            conn.commit()
+
+    def _write_batch(self, run_writes: Callable[[Connection], None]) -> None:
+        """One batch's transaction: the writer lock, BEGIN IMMEDIATE, every member's
+        writes (`run_writes`), COMMIT; on any error, everything rolled back and raised."""
+        with self._writer.held():
+            conn = self._kept.current()
+            driver = conn.connection.driver_connection
             if conn.in_transaction():
-                conn.commit()  # SQLAlchemy joined the transaction: its COMMIT ends it
-            elif driver.in_transaction:
-                driver.commit()
+                conn.commit()
+            driver.execute("BEGIN IMMEDIATE")
+            try:
+                run_writes(conn)
+                self._sqlite_commit(conn)
+            except BaseException:
+                _end_kept(conn)
+                raise
 
     def checkpoint(self) -> None:
         """SQLite: copy what the WAL holds into the database file, as far as readers allow,
@@ -322,25 +391,23 @@ class _KeptConnections:
         self._all: list[Connection] = []
         self._lock = threading.Lock()
 
-    @contextmanager
-    def connection(self) -> Iterator[Connection]:
+    def current(self) -> Connection:
+        """This thread's kept connection (connected afresh if it was closed or lost)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.invalidated:
             conn = self._engine.connect()
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        conn = self.current()
         try:
             yield conn
         finally:
-            # Left by an error: end it, as a check-in would (also a driver-level one).
-            if conn.in_transaction() or (not conn.invalidated
-                                         and conn.connection.driver_connection.in_transaction):
-                try:
-                    conn.rollback()
-                    conn.connection.driver_connection.rollback()
-                except (exc.SQLAlchemyError, sqlite3.Error):
-                    conn.invalidate()  # not reusable: the next use connects afresh
+            _end_kept(conn)
 
     def close(self) -> None:
         with self._lock:
@@ -348,6 +415,18 @@ class _KeptConnections:
         for conn in kept:
             conn.close()
         self._local = threading.local()
+
+
+def _end_kept(conn: Connection) -> None:
+    """A kept connection left by an error: end its transaction, as a check-in would (also
+    a driver-level one)."""
+    if conn.in_transaction() or (not conn.invalidated
+                                 and conn.connection.driver_connection.in_transaction):
+        try:
+            conn.rollback()
+            conn.connection.driver_connection.rollback()
+        except (exc.SQLAlchemyError, sqlite3.Error):
+            conn.invalidate()  # not reusable: the next use connects afresh
 
 
 @dataclass(frozen=True)
