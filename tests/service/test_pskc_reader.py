@@ -1,9 +1,10 @@
 """The streaming PSKC reader reads every document exactly as python-pskc's own parser does.
 
-service/pskc_reader.py reads usual KeyPackages itself, for speed, and hands any other to
-python-pskc. It is hand-written parsing of input from outside, so it is held to the
-library as an oracle: documents written by python-pskc itself, with keys, encryption and
-MAC chosen by hypothesis, must give the same keys through both paths, or the same refusal.
+service/pskc_reader.py reads usual KeyPackages itself (pskc_quick.py), for speed, and hands
+any other to python-pskc (pskc_fallback.py). It is hand-written parsing of input from
+outside, so it is held to the library as an oracle: documents written by python-pskc
+itself, with keys, encryption and MAC chosen by hypothesis, must give the same keys
+through both paths, or the same refusal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onetime.domain.errors import InvalidPskc
-from onetime.service import pskc_reader
+from onetime.service import pskc_fallback, pskc_reader
 
 PSK = "12345678901234567890123456789012"
 PASSWORD = "qwerty"
@@ -63,7 +64,7 @@ def by_library(doc: bytes, psk_hex: str | None, password: str | None) -> list[tu
         container.encryption.key = bytes.fromhex(psk_hex)
     elif password is not None:
         container.encryption.derive_key(password)
-    return [astuple(pskc_reader._key(key)) for key in container.keys]
+    return [astuple(pskc_fallback.as_key(key)) for key in container.keys]
 
 
 def credentials(protect: str) -> tuple[str | None, str | None]:
@@ -115,7 +116,7 @@ def _fallback_refused(monkeypatch) -> None:
     def refuse(*_args):
         raise AssertionError("the package left the quick path")
 
-    monkeypatch.setattr(pskc_reader, "_package", refuse)
+    monkeypatch.setattr(pskc_fallback, "keys", refuse)
 
 
 class TestQuickPath:
@@ -249,7 +250,7 @@ class TestRfc6030Shapes:
         except pskc.exceptions.PSKCError:
             with pytest.raises(InvalidPskc) as refused:
                 pskc_reader.read(doc, psk_hex, None)
-            assert str(refused.value) == pskc_reader.UNDECRYPTABLE
+            assert str(refused.value) == pskc_fallback.UNDECRYPTABLE
             return
         ours = [astuple(key) for key in pskc_reader.read(doc, psk_hex, None)]
         assert ours == expected

@@ -30,6 +30,7 @@ from onetime.domain.tokens import HOTP_LOOK_AHEAD, TokenKind, TokenState, secret
 from onetime.domain.values import MAX_DIGITS, MIN_DIGITS
 from onetime.service import pskc_reader
 from onetime.service.context import Context
+from onetime.service.pskc_key import Key
 from onetime.service.tokens import new_serial
 from onetime.storage.conflicts import DuplicateKey
 from onetime.storage.tokens import NewToken
@@ -142,7 +143,7 @@ class ImportService:
         staged.duplicates = {user for user, count in users.items() if count > 1}
         return staged
 
-    def _row(self, institution: Institution, index: int, key: pskc_reader.Key,
+    def _row(self, institution: Institution, index: int, key: Key,
              state: TokenState) -> tuple:
         """What the spool keeps of an importable key: `_new_token`'s fields, the secret
         encrypted at rest, plus the key's index and serial as the document gave them."""
@@ -271,7 +272,7 @@ def _valid_user(user_id: str | None) -> bool:
     return True
 
 
-def _refusal(key: pskc_reader.Key) -> SkipReason | None:
+def _refusal(key: Key) -> SkipReason | None:
     """Why `key` cannot be imported on its own (duplicates are found across keys)."""
     if not key.user_id:
         return SkipReason.NO_USER_ID
@@ -284,7 +285,7 @@ def _refusal(key: pskc_reader.Key) -> SkipReason | None:
     return None
 
 
-def _supported(key: pskc_reader.Key) -> bool:
+def _supported(key: Key) -> bool:
     if key.kind is None or key.algorithm is None:
         return False
     if not MIN_DIGITS <= key.digits <= MAX_DIGITS or key.check_digit:

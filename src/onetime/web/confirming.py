@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.responses import Response
 
-from onetime.banking.domain.errors import ConfirmationRejected
+from onetime.banking.domain.confirming_errors import ConfirmationRejected
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.domain.confirmations import ConfirmationState
 from onetime.domain.errors import (

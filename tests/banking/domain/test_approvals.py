@@ -11,6 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from onetime.banking.domain import approvals as rules
+from onetime.banking.domain.approval_errors import (
+    ApprovalExpired,
+    ApprovalNotFound,
+    ApprovalNotPending,
+    NotApprover,
+    NotRequester,
+    SelfApprovalNotPermitted,
+)
 from onetime.banking.domain.approvals import (
     FINAL,
     ApprovalRequest,
@@ -18,17 +26,7 @@ from onetime.banking.domain.approvals import (
     Decision,
 )
 from onetime.banking.domain.calendar import BankCalendar
-from onetime.banking.domain.errors import (
-    ApprovalExpired,
-    ApprovalNotFound,
-    ApprovalNotPending,
-    DailyLimitExceeded,
-    NotApprover,
-    NotRequester,
-    OverUserLimit,
-    ReasonRequired,
-    SelfApprovalNotPermitted,
-)
+from onetime.banking.domain.errors import DailyLimitExceeded, OverUserLimit, ReasonRequired
 from onetime.banking.domain.people import Contract, Role, SiteUser
 from onetime.domain.errors import InvalidSetting
 from onetime.domain.settings import InstitutionSettings

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from onetime.banking.domain.approvals import ApprovalState
-from onetime.banking.domain.errors import ConfirmationRejected, ConfirmationWaiting
+from onetime.banking.domain.confirming_errors import ConfirmationRejected, ConfirmationWaiting
 from onetime.banking.service.approvals import Approved
 from onetime.banking.service.confirming import PendingConfirmation
 from onetime.banking.storage.schema import approval_requests

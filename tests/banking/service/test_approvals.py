@@ -11,21 +11,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from onetime.banking.domain.approvals import ApprovalState
-from onetime.banking.domain.errors import (
+from onetime.banking.domain.approval_errors import (
     ApprovalAlreadyRequested,
     ApprovalExpired,
     ApprovalNotFound,
     ApprovalNotPending,
+    NotApprover,
+    NotRequester,
+    SelfApprovalNotPermitted,
+)
+from onetime.banking.domain.approvals import ApprovalState
+from onetime.banking.domain.errors import (
     CodeRejected,
     DailyLimitExceeded,
     InsufficientBalance,
-    NotApprover,
-    NotRequester,
     OperationNotPermitted,
     OverUserLimit,
     ReasonRequired,
-    SelfApprovalNotPermitted,
 )
 from onetime.banking.domain.rights import Rights
 from onetime.banking.domain.zengin import Kind

@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from onetime.banking.domain.errors import AlreadyBooked, ConfirmationRejected
+from onetime.banking.domain.confirming_errors import ConfirmationRejected
+from onetime.banking.domain.errors import AlreadyBooked
 from onetime.banking.domain.zengin import Kind
 from onetime.banking.service.batches import BatchReceipt
 from onetime.banking.service.confirming import PendingConfirmation

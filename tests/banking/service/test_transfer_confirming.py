@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 
 from onetime.banking.domain.confirming import modes
-from onetime.banking.domain.errors import (
+from onetime.banking.domain.confirming_errors import (
     ConfirmationRejected,
     ConfirmationWaiting,
     OcraRejected,
     OcraRequired,
-    TransferExpired,
 )
+from onetime.banking.domain.errors import TransferExpired
 from onetime.banking.service.confirming import PendingConfirmation
 from onetime.banking.service.transfers import TransferReceipt
 from onetime.domain.confirmations import LIFETIME, ConfirmationState

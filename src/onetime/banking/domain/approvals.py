@@ -18,8 +18,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from onetime.banking.domain import people, rights
-from onetime.banking.domain.calendar import BankCalendar
-from onetime.banking.domain.errors import (
+from onetime.banking.domain.approval_errors import (
     ApprovalExpired,
     ApprovalNotFound,
     ApprovalNotPending,
@@ -27,6 +26,7 @@ from onetime.banking.domain.errors import (
     NotRequester,
     SelfApprovalNotPermitted,
 )
+from onetime.banking.domain.calendar import BankCalendar
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.domain.settings import APPROVABLE_OPERATIONS, InstitutionSettings
 from onetime.domain.values import Operation

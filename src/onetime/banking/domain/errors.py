@@ -1,7 +1,9 @@
 """Failures of the banking site and branch console, each with a stable `code`.
 
 They extend `errors.OnetimeError`, so the site maps every one of them, and the
-service's own errors, to a message in one catalogue (web/i18n).
+service's own errors, to a message in one catalogue (web/i18n). The errors of 承認 and
+of 取引確認 have modules of their own beside this one (approval_errors.py,
+confirming_errors.py); `NotPermitted`, which some of them extend, stays here.
 """
 
 from __future__ import annotations
@@ -273,6 +275,8 @@ class BatchFileTooLarge(InvalidInput):
 class EmptyBatch(InvalidInput):
     code = "empty_batch"
     title = "The batch has no lines"
+
+
 # -- onboarding and 利用者管理 ------------------------------------------------------
 
 
@@ -445,84 +449,3 @@ class InvalidBillerFile(InvalidInput):
     def __init__(self, problems: list[tuple[int, str, str]]) -> None:
         super().__init__("; ".join(f"line {n}: {c}: {m}" for n, c, m in problems))
         self.problems = problems  # (line number, error code, message)
-
-
-# -- 承認 (approvals) -------------------------------------------------------------------
-
-
-class ApprovalNotFound(OnetimeError):
-    """No such request under the user's contract (another contract's looks the same)."""
-
-    code = "approval_not_found"
-
-
-class ApprovalNotPending(OnetimeError):
-    """The request was decided already (承認済, 差戻し, 取消 or 期限切れ): by another
-    approver a moment ago, by its requester, or by the clock."""
-
-    code = "approval_not_pending"
-
-
-class ApprovalExpired(ApprovalNotPending):
-    """The cut-off of the request's value date has passed: 期限切れ."""
-
-    code = "approval_expired"
-
-
-class NotApprover(NotPermitted):
-    """The user has no 承認権限 (or not the 承認手続 right, or not the operation's)."""
-
-    code = "not_approver"
-
-
-class SelfApprovalNotPermitted(NotPermitted):
-    """Nobody approves (or sends back) their own request."""
-
-    code = "self_approval_not_permitted"
-
-
-class NotRequester(NotPermitted):
-    """取消 is the requester's own."""
-
-    code = "not_requester"
-
-
-class ApprovalAlreadyRequested(OnetimeError):
-    """承認依頼 pressed again for the same confirmation screen: one request."""
-
-    code = "approval_already_requested"
-
-
-# -- 取引確認 on the site (docs/transaction-confirmation.md, "Site") ---------------------
-
-
-class ConfirmationWaiting(OnetimeError):
-    """実行 pressed before the user approved the request in the token app."""
-
-    code = "confirmation_waiting"
-    title = "The transaction is not approved in the token app yet"
-
-
-class ConfirmationRejected(OnetimeError):
-    """The user pressed 否認 in the token app (or the request was voided): nothing books."""
-
-    code = "confirmation_rejected"
-    title = "The transaction was refused in the token app"
-
-
-class OcraRejected(OnetimeError):
-    """A wrong or reused offline confirmation code (OCRA); one failure counted."""
-
-    code = "ocra_rejected"
-    title = "The confirmation code is incorrect"
-
-    def __init__(self, attempts_left: int | None) -> None:
-        super().__init__(f"the confirmation code was rejected; {attempts_left} attempts left")
-        self.attempts_left = attempts_left
-
-
-class OcraRequired(InvalidInput):
-    """Offline 取引確認 only, and no confirmation code typed."""
-
-    code = "ocra_required"
-    title = "Enter the confirmation code the token app shows"

@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from onetime.banking.domain import approvals as rules
-from onetime.banking.domain.approvals import ApprovalRequest, ApprovalState
-from onetime.banking.domain.banks import Bank
-from onetime.banking.domain.calendar import value_date
-from onetime.banking.domain.errors import (
-    AlreadyBooked,
+from onetime.banking.domain.approval_errors import (
     ApprovalAlreadyRequested,
     ApprovalExpired,
     ApprovalNotFound,
     ApprovalNotPending,
 )
+from onetime.banking.domain.approvals import ApprovalRequest, ApprovalState
+from onetime.banking.domain.banks import Bank
+from onetime.banking.domain.calendar import value_date
+from onetime.banking.domain.errors import AlreadyBooked
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.service.bulk import BulkDraft, BulkService

@@ -20,14 +20,13 @@ from datetime import datetime
 
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.confirming import ConfirmationModes, modes
-from onetime.banking.domain.errors import (
+from onetime.banking.domain.confirming_errors import (
     ConfirmationRejected,
     ConfirmationWaiting,
-    NoActiveToken,
     OcraRejected,
     OcraRequired,
-    OtpSuspended,
 )
+from onetime.banking.domain.errors import NoActiveToken, OtpSuspended
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.service.context import Context
 from onetime.domain.confirmations import ConfirmationState, TransactionDetails

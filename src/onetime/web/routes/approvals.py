@@ -11,8 +11,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
+from onetime.banking.domain.approval_errors import ApprovalNotFound
 from onetime.banking.domain.approvals import ApprovalRequest
-from onetime.banking.domain.errors import ApprovalNotFound, ConfirmationWaiting, OcraRejected
+from onetime.banking.domain.confirming_errors import ConfirmationWaiting, OcraRejected
 from onetime.banking.service.approvals import Approved, subject
 from onetime.banking.service.bulk import BulkDraft
 from onetime.banking.service.confirming import PendingConfirmation
