@@ -147,11 +147,13 @@ async def _quiet(pilot) -> None:
     raise AssertionError("the workers never settled")
 
 
-async def _polls_answered(pilot) -> None:
-    """Every poll started so far has answered and its answer is handled."""
+async def _polls_answered(pilot, *, but=()) -> None:
+    """Every poll started so far (but those held) has answered and its answer is handled."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete(
-        [worker for worker in pilot.app.workers if worker.name == "_load"])
+    polls = [worker for worker in pilot.app.workers
+             if worker.name == "_load" and worker not in but]
+    if polls:  # Textual waits for every worker when given none
+        await pilot.app.workers.wait_for_complete(polls)
     await pilot.pause()
     await pilot.pause()
 
@@ -187,6 +189,9 @@ async def test_refresh_while_the_decision_is_in_flight(world, gated, token_app):
         gate = http.hold("POST", "/rejection")
         await pilot.press("x")
         await gate.wait_entered()
+        await pilot.pause()
+        assert text_of(pilot, "#message") == "送信しています…"
+        assert "振込金額: 1,250,000円" in text_of(pilot, "#details")
         await pilot.press("r")
         await _polls_answered(pilot)
         assert app.screen.query_one("#reject", Button).disabled
@@ -220,9 +225,7 @@ async def test_refresh_while_a_poll_is_on_its_way(world, gated, token_app):
         held = [worker for worker in app.workers if worker.name == "_load"]
         await pilot.press("r")
         # A second poll, if one started, answers before the first one's gate opens.
-        await app.workers.wait_for_complete(
-            [worker for worker in app.workers if worker.name == "_load"
-             and worker not in held])
+        await _polls_answered(pilot, but=held)
         first.open()
         await first.wait_done()
         await _quiet(pilot)
