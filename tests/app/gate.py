@@ -79,3 +79,27 @@ class GatedHttp:
 
     def close(self) -> None:
         """The stack's fixture closes the TestClient."""
+
+
+class HeldCall:
+    """Wraps a blocking call the app makes in a thread worker (an unlock, a set-up):
+    the first call waits at `gate`, later ones go straight through; `calls` counts them."""
+
+    def __init__(self, call) -> None:
+        self.call = call
+        self.gate = Gate("", "")
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            self.calls += 1
+            first = self.calls == 1
+        if first:
+            self.gate.entered.set()
+            assert self.gate.opened.wait(WAIT_SECONDS), "the held call was never let through"
+        try:
+            return self.call(*args, **kwargs)
+        finally:
+            if first:
+                self.gate.done.set()

@@ -16,7 +16,7 @@ from onetime.crypto import TEST_KDF
 from onetime.setup import token_keys
 from onetime.setup.token_keys import Purpose
 from tests.app.gate import GatedHttp
-from tests.app.pilot import fill, screen_text, settle, text_of
+from tests.app.pilot import fill, screen_text, settle, settle_but, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -147,17 +147,6 @@ async def _quiet(pilot) -> None:
     raise AssertionError("the workers never settled")
 
 
-async def _polls_answered(pilot, *, but=()) -> None:
-    """Every poll started so far (but those held) has answered and its answer is handled."""
-    await pilot.pause()
-    polls = [worker for worker in pilot.app.workers
-             if worker.name == "_load" and worker not in but]
-    if polls:  # Textual waits for every worker when given none
-        await pilot.app.workers.wait_for_complete(polls)
-    await pilot.pause()
-    await pilot.pause()
-
-
 async def test_refresh_in_the_same_turn_does_not_cancel_the_decision(world, gated, token_app):
     """承認 and 再読込 handled in one turn (the terminal hands over "ar" in one read): the
     approval still reaches the service, once, and the screen says so."""
@@ -192,8 +181,9 @@ async def test_refresh_while_the_decision_is_in_flight(world, gated, token_app):
         await pilot.pause()
         assert text_of(pilot, "#message") == "送信しています…"
         assert "振込金額: 1,250,000円" in text_of(pilot, "#details")
+        held = list(app.workers)
         await pilot.press("r")
-        await _polls_answered(pilot)
+        await settle_but(pilot, held)  # a poll, if one started, has answered
         assert app.screen.query_one("#reject", Button).disabled
         assert app.screen.query_one("#approve", Button).disabled
         await pilot.press("x")
@@ -222,10 +212,10 @@ async def test_refresh_while_a_poll_is_on_its_way(world, gated, token_app):
         first = http.hold("GET", "/confirmations")
         await pilot.press("r")
         await first.wait_entered()
-        held = [worker for worker in app.workers if worker.name == "_load"]
+        held = list(app.workers)
         await pilot.press("r")
         # A second poll, if one started, answers before the first one's gate opens.
-        await _polls_answered(pilot, but=held)
+        await settle_but(pilot, held)
         first.open()
         await first.wait_done()
         await _quiet(pilot)
