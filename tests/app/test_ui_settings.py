@@ -113,6 +113,7 @@ class TestAppLock:
             held = list(app.workers)
             await pilot.press("enter")
             await settle_but(pilot, held)
+            assert isinstance(app.screen, LockCodeScreen)  # nothing came back yet
             assert text_of(pilot, "#message") == "設定中…"
             enable.gate.open()
             await settle(pilot)

@@ -70,6 +70,7 @@ async def test_enter_again_while_sending_sends_nothing(token_app, fake_service, 
         held = list(app.workers)
         await pilot.press("enter")
         await settle_but(pilot, held)
+        assert isinstance(app.screen, SetupScreen)  # nothing came back yet
         assert text_of(pilot, "#message") == "送信中…"
         set_up.gate.open()
         await settle(pilot)
