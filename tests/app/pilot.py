@@ -14,6 +14,16 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def settle_but(pilot: Pilot, held) -> None:
+    """`settle`, but for the workers in `held` (waiting at a test's gate)."""
+    await pilot.pause()
+    others = [worker for worker in pilot.app.workers if worker not in held]
+    if others:  # given none, Textual waits for every worker
+        await pilot.app.workers.wait_for_complete(others)
+    await pilot.pause()
+    await pilot.pause()
+
+
 async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*list(text))
 
@@ -33,12 +43,17 @@ async def fill_setup(pilot: Pilot, service_id: str, user_id: str, password: str)
 
 async def fill(pilot: Pilot, **values: str) -> None:
     """Set inputs by id, focus the last, press Enter."""
+    put(pilot, **values)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def put(pilot: Pilot, **values: str) -> None:
+    """Set inputs by id and focus the last."""
     inputs = [pilot.app.screen.query_one(f"#{name}", Input) for name in values]
     for field, value in zip(inputs, values.values(), strict=True):
         field.value = value
     inputs[-1].focus()
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 def text_of(pilot: Pilot, selector: str) -> str:

@@ -8,12 +8,15 @@ from datetime import timedelta
 import pytest
 from textual.widgets import Button, Digits
 
+from onetime.app.client import ServiceClient
 from onetime.app.screens.code import CodeScreen
 from onetime.app.screens.confirmations import ConfirmationScreen
 from onetime.app.screens.ocra import OcraScreen
+from onetime.crypto import TEST_KDF
 from onetime.setup import token_keys
 from onetime.setup.token_keys import Purpose
-from tests.app.pilot import fill, screen_text, settle, text_of
+from tests.app.gate import GatedHttp
+from tests.app.pilot import fill, screen_text, settle, settle_but, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -121,6 +124,109 @@ async def test_nothing_pending(world, token_app):
         await _open_confirmations(app, pilot)
         assert "確認待ちのお取引はありません。" in screen_text(pilot)
         assert app.screen.query_one("#approve", Button).disabled
+
+
+# -- a refresh while a decision is on its way ------------------------------------------
+
+
+@pytest.fixture
+def gated(world):
+    """The app's client over gated HTTP; every gate opens at the end, whatever happened."""
+    stack, _token = world
+    http = GatedHttp(stack.http)
+    yield http, ServiceClient("http://127.0.0.1", TEST_KDF, stack.clock, http=http)
+    http.open_all()
+
+
+async def _quiet(pilot) -> None:
+    """Until no worker runs and their messages are handled (a decision's reload too)."""
+    for _ in range(20):
+        await settle(pilot)
+        if not any(worker.is_running for worker in pilot.app.workers):
+            return
+    raise AssertionError("the workers never settled")
+
+
+async def test_refresh_in_the_same_turn_does_not_cancel_the_decision(world, gated, token_app):
+    """承認 and 再読込 handled in one turn (the terminal hands over "ar" in one read): the
+    approval still reaches the service, once, and the screen says so."""
+    stack, _token = world
+    http, client = gated
+    request = _ask(stack)
+    app = token_app(client)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _open_confirmations(app, pilot)
+        app.screen.action_approve()
+        app.screen.action_reload()
+        await _quiet(pilot)
+        assert app.last_notice == "承認しました。"
+        assert "確認待ちのお取引はありません。" in screen_text(pilot)
+    assert http.sent("POST", "/approval") == 1
+    assert stack.services.confirmations.get(stack.institution, "taro",
+                                            request.id).state == "confirmed"
+
+
+async def test_refresh_while_the_decision_is_in_flight(world, gated, token_app):
+    """再読込 while 否認 is on its way: the request is not offered again (a second press
+    sends nothing), the decision is not cancelled, and its outcome shows when it lands."""
+    stack, _token = world
+    http, client = gated
+    request = _ask(stack)
+    app = token_app(client)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _open_confirmations(app, pilot)
+        gate = http.hold("POST", "/rejection")
+        await pilot.press("x")
+        await gate.wait_entered()
+        await pilot.pause()
+        assert text_of(pilot, "#message") == "送信しています…"
+        assert "振込金額: 1,250,000円" in text_of(pilot, "#details")
+        held = list(app.workers)
+        await pilot.press("r")
+        await settle_but(pilot, held)  # a poll, if one started, has answered
+        assert app.screen.query_one("#reject", Button).disabled
+        assert app.screen.query_one("#approve", Button).disabled
+        await pilot.press("x")
+        await pilot.press("a")
+        gate.open()
+        await gate.wait_done()
+        await _quiet(pilot)
+        assert app.last_notice == "否認しました。"
+        assert "否認しました。" in text_of(pilot, "#message")
+        assert "確認待ちのお取引はありません。" in screen_text(pilot)
+    assert http.sent("POST", "/rejection") == 1
+    assert http.sent("POST", "/approval") == 0
+    assert stack.services.confirmations.get(stack.institution, "taro",
+                                            request.id).state == "rejected"
+
+
+async def test_refresh_while_a_poll_is_on_its_way(world, gated, token_app):
+    """再読込 twice: one poll reaches the service, not two racing each other (the later
+    signed one arriving first would get the earlier refused as a replay); then 承認 works."""
+    stack, _token = world
+    http, client = gated
+    _ask(stack)
+    app = token_app(client)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _open_confirmations(app, pilot)
+        first = http.hold("GET", "/confirmations")
+        await pilot.press("r")
+        await first.wait_entered()
+        held = list(app.workers)
+        await pilot.press("r")
+        # A second poll, if one started, answers before the first one's gate opens.
+        await settle_but(pilot, held)
+        first.open()
+        await first.wait_done()
+        await _quiet(pilot)
+        assert text_of(pilot, "#message") == ""
+        assert "確認待ち 1 件" in screen_text(pilot)
+        await pilot.press("a")
+        await _quiet(pilot)
+        assert app.last_notice == "承認しました。"
+        assert "確認待ちのお取引はありません。" in screen_text(pilot)
+    assert http.sent("GET", "/confirmations") == 3  # opening, 再読込, after 承認
+    assert http.sent("POST", "/approval") == 1
 
 
 async def test_ocra_code_for_the_account_number_is_accepted(world, token_app, clock):

@@ -16,7 +16,8 @@ from onetime.app.screens.settings import SettingsScreen
 from onetime.app.screens.setup import SetupScreen
 from onetime.app.screens.time_check import TimeCheckScreen
 from tests.app.conftest import make_token
-from tests.app.pilot import fill, screen_text, text_of
+from tests.app.gate import HeldCall
+from tests.app.pilot import fill, put, screen_text, settle, settle_but, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -92,6 +93,34 @@ class TestAppLock:
                 assert isinstance(app.screen, LockCodeScreen)
                 assert text_of(pilot, "#message") == message, code
         assert not one_token.info().locked
+
+    async def test_enter_again_while_saving_saves_once(self, token_app, one_token):
+        """Enter twice in the second field: the lock goes ON once and the app goes back
+        one screen, not two."""
+        app = token_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await open_setting(pilot, 0)
+            vault = app.ensure_vault()
+            enable = HeldCall(vault.enable_lock)
+            vault.enable_lock = enable
+            await pilot.press("up", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, LockCodeScreen)
+            put(pilot, code="2580", repeat="2580")
+            await pilot.press("enter")
+            await enable.gate.wait_entered()
+            held = list(app.workers)
+            await pilot.press("enter")
+            await settle_but(pilot, held)
+            assert isinstance(app.screen, LockCodeScreen)  # nothing came back yet
+            assert text_of(pilot, "#message") == "設定中…"
+            enable.gate.open()
+            await settle(pilot)
+            assert isinstance(app.screen, LockSettingsScreen)
+            assert app.last_notice == "アプリロックを ON にしました。"
+        assert enable.calls == 1
+        assert one_token.info().locked
 
     async def test_lock_can_be_set_before_the_first_token(self, token_app, vault_file):
         """From 初期設定 (F2) the lock can go ON; the vault is created for it."""

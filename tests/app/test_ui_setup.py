@@ -17,7 +17,8 @@ from onetime.app.screens.setup_done import SetupDoneScreen
 from onetime.app.screens.tokens import TokenListScreen
 from onetime.crypto import TEST_KDF
 from tests.app.conftest import make_token
-from tests.app.pilot import fill_setup, screen_text, settle, text_of, type_setup
+from tests.app.gate import HeldCall
+from tests.app.pilot import fill_setup, put, screen_text, settle, settle_but, text_of, type_setup
 from tests.app.test_client import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -52,6 +53,29 @@ async def test_setup_by_keyboard_then_next_shows_the_code(token_app, fake_servic
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, CodeScreen)
+    assert [t.user_id for t in vault_file.open().tokens] == ["taro"]
+
+
+async def test_enter_again_while_sending_sends_nothing(token_app, fake_service, vault_file):
+    """Enter twice in the password field: the activation password goes to the service once
+    (a second set-up would spend an attempt and race the first)."""
+    set_up = HeldCall(fake_service.set_up)
+    fake_service.set_up = set_up
+    app = token_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        put(pilot, service_id="0001", user_id="taro", password="1234")
+        await pilot.press("enter")
+        await set_up.gate.wait_entered()
+        held = list(app.workers)
+        await pilot.press("enter")
+        await settle_but(pilot, held)
+        assert isinstance(app.screen, SetupScreen)  # nothing came back yet
+        assert text_of(pilot, "#message") == "送信中…"
+        set_up.gate.open()
+        await settle(pilot)
+        assert isinstance(app.screen, SetupDoneScreen)
+    assert set_up.calls == 1
     assert [t.user_id for t in vault_file.open().tokens] == ["taro"]
 
 

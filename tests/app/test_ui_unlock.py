@@ -12,7 +12,8 @@ from onetime.app.screens.code import CodeScreen
 from onetime.app.screens.setup import SetupScreen
 from onetime.app.screens.unlock import UnlockScreen
 from tests.app.conftest import make_token
-from tests.app.pilot import fill, screen_text, text_of
+from tests.app.gate import HeldCall
+from tests.app.pilot import fill, screen_text, settle, settle_but, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -37,6 +38,27 @@ async def test_right_code_opens_the_code_screen(token_app, locked):
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, CodeScreen)
+
+
+async def test_enter_again_while_checking_tries_nothing(token_app, locked):
+    """Enter twice (the key derivation takes a moment): one unlock with the code typed, not
+    a second one with the emptied field, counted as a wrong code."""
+    app = token_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        unlock = HeldCall(app.vault_file.unlock)
+        app.vault_file.unlock = unlock
+        await pilot.press(*"2580", "enter")
+        await unlock.gate.wait_entered()
+        held = list(app.workers)
+        await pilot.press("enter")
+        await settle_but(pilot, held)
+        assert text_of(pilot, "#message") == "確認中…"
+        unlock.gate.open()
+        await settle(pilot)
+        assert isinstance(app.screen, CodeScreen)
+    assert unlock.calls == 1
+    assert locked.info().lock.failures == 0
 
 
 async def test_escape_does_not_get_past_the_lock(token_app, locked):

@@ -1,5 +1,10 @@
 """取引確認: the oldest request waiting for this token, exactly as the bank will book it,
-with 承認 and 否認. The app signs what this screen shows (app/confirmations.py)."""
+with 承認 and 否認. The app signs what this screen shows (app/confirmations.py).
+
+One request to the service at a time: the app signs each with its time and the service
+takes a token's times in order only (no replay), so a poll overtaking a decision would get
+the decision refused. While a poll or a decision is on its way, 再読込, 承認 and 否認 wait;
+the decision is followed by a poll of its own."""
 
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ class ConfirmationScreen(AppScreen):
         super().__init__()
         self.token = token
         self.request: PendingConfirmation | None = None
+        self.busy = False  # a poll or a decision is on its way to the service
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -53,10 +59,15 @@ class ConfirmationScreen(AppScreen):
     # -- loading -------------------------------------------------------------------------
 
     def action_reload(self) -> None:
+        if self.busy:
+            return  # a poll on its way answers soon; a decision's answer brings a poll
+        self.busy = True
         self._show(None, self.t("confirm.loading"))
         self._load()
 
-    @work(thread=True, exclusive=True)
+    # Never exclusive: cancelling a thread worker does not stop its request, it only
+    # loses track of it (and a decision cancelled before its thread starts is never sent).
+    @work(thread=True, group="poll")
     def _load(self) -> None:
         try:
             requests = self._client().pending_confirmations(self.token)
@@ -66,6 +77,7 @@ class ConfirmationScreen(AppScreen):
         self.post_message(messages.ConfirmationsLoaded(requests))
 
     def on_confirmations_loaded(self, message: messages.ConfirmationsLoaded) -> None:
+        self.busy = False
         if not message.requests:
             self._show(None, self.t("confirm.none"))
             return
@@ -102,15 +114,22 @@ class ConfirmationScreen(AppScreen):
 
     @on(Button.Pressed, "#approve")
     def action_approve(self) -> None:
-        if self.request is not None:
-            self._decide(self.request, approve=True)
+        self._send_decision(approve=True)
 
     @on(Button.Pressed, "#reject")
     def action_reject(self) -> None:
-        if self.request is not None:
-            self._decide(self.request, approve=False)
+        self._send_decision(approve=False)
 
-    @work(thread=True, exclusive=True)
+    def _send_decision(self, *, approve: bool) -> None:
+        if self.request is None or self.busy:
+            return
+        self.busy = True
+        for button in self.query(Button):
+            button.disabled = True
+        self._message(self.t("confirm.sending"), error=False)
+        self._decide(self.request, approve=approve)
+
+    @work(thread=True, group="decision")
     def _decide(self, request: PendingConfirmation, *, approve: bool) -> None:
         try:
             if approve:
@@ -123,12 +142,14 @@ class ConfirmationScreen(AppScreen):
         self.post_message(messages.ConfirmationDecided(approve))
 
     def on_confirmation_decided(self, message: messages.ConfirmationDecided) -> None:
+        self.busy = False
         text = self.t("confirm.approved") if message.approved else self.t("confirm.rejected")
         self.token_app.notice(text)
         self.action_reload()
         self._message(text, error=False)
 
     def on_confirmation_failed(self, message: messages.ConfirmationFailed) -> None:
+        self.busy = False
         self._show(None, "")
         self._message(describe(message.error, self.t, self.token_app.clock.now()),
                       error=True)

@@ -37,6 +37,8 @@ class LockCodeScreen(AppScreen):
     @on(Input.Submitted, "#repeat")
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
+        if self.query_one("#submit", Button).disabled:
+            return  # Enter in a field while saving: the lock goes ON once
         code = self.query_one("#code", Input).value
         repeat = self.query_one("#repeat", Input).value
         if not is_lock_code(code):
@@ -49,7 +51,9 @@ class LockCodeScreen(AppScreen):
         self._say(self.t("lockcode.saving"), error=False)
         self._enable(code, repeat)
 
-    @work(thread=True, exclusive=True)
+    # Not exclusive: cancelling a thread worker loses its answer, not its work; submit()
+    # starts one at a time.
+    @work(thread=True)
     def _enable(self, code: str, repeat: str) -> None:
         try:
             self.token_app.ensure_vault().enable_lock(code, repeat)

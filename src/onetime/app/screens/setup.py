@@ -66,6 +66,8 @@ class SetupScreen(AppScreen):
 
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
+        if self.query_one("#submit", Button).disabled:
+            return  # Enter in a field while sending: the activation password goes once
         service_id = normalise_digits(self.query_one("#service_id", Input).value)
         user_id = self.query_one("#user_id", Input).value.strip()
         password = normalise_digits(self.query_one("#password", Input).value)
@@ -88,7 +90,9 @@ class SetupScreen(AppScreen):
             return self.t("setup.invalid_password")
         return ""
 
-    @work(thread=True, exclusive=True)
+    # Not exclusive: cancelling a thread worker loses its answer, not its work; submit()
+    # starts one at a time.
+    @work(thread=True)
     def _set_up(self, service_id: str, user_id: str, password: str) -> None:
         app = self.token_app
         try:

@@ -48,6 +48,8 @@ class UnlockScreen(AppScreen):
     @on(Input.Submitted, "#code")
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
+        if self.query_one("#submit", Button).disabled:
+            return  # Enter in the field while checking: the code is on its way already
         code_input = self.query_one("#code", Input)
         code = code_input.value
         code_input.value = ""
@@ -55,7 +57,9 @@ class UnlockScreen(AppScreen):
         self._say(self.t("unlock.checking"))
         self._unlock(code)
 
-    @work(thread=True, exclusive=True)
+    # Not exclusive: cancelling a thread worker loses its answer, not its work; submit()
+    # starts one at a time.
+    @work(thread=True)
     def _unlock(self, code: str) -> None:
         try:
             vault = self.token_app.vault_file.unlock(code)
