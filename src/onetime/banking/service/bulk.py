@@ -38,9 +38,10 @@ from onetime.banking.service import zengin as banks
 from onetime.banking.service.batches import BatchReceipt, BatchService
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
+from onetime.banking.service.executing import Execution
 from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.database import Connection, DuplicateKey
+from onetime.banking.storage.database import Connection
 from onetime.banking.storage.ledger import Account
 from onetime.domain.confirmations import TransactionDetails
 from onetime.domain.errors import InvalidInput, OnetimeError
@@ -141,6 +142,7 @@ class BulkService:
         self.limits = TransferLimits(ctx)
         # 取引確認 of a batch is its count and total, online only (no payee for OCRA).
         self.confirming = ConfirmingService(ctx)
+        self.execution = Execution(ctx, stepup, self.confirming, self)
 
     def requirement(self, institution: Bank, contract: Contract, kind: Kind) -> Requirement:
         return self.stepup.requirement(institution, contract, OPERATIONS[kind])
@@ -269,55 +271,55 @@ class BulkService:
         Raises AlreadyBooked (before any code is used up, and again atomically),
         InsufficientBalance, the step-up's errors, InvalidBatchLine.
         """
-        self._ready(institution, user, draft)
-        # The user's right to the kind, and the batch's total within their limits.
-        self.limits.check(institution, user, draft.total, operation=draft.operation)
-        self.stepup.check(institution, user, contract, draft.operation,
-                          confirmation_password, code, source_ip=source_ip)
-        pending = self.confirming.open(institution, user, contract, draft.request_id,
-                                       self.details(draft), source_ip=source_ip)
-        if pending is not None:
-            return pending
-        return self._book(institution, user, contract, draft, source_ip)
+        return self.execution.execute(institution, user, contract, draft,
+                                      confirmation_password, code, source_ip=source_ip)
 
     def execute_confirmed(self, institution: Bank, user: SiteUser, contract: Contract,
                           draft: BulkDraft, pending: PendingConfirmation, *,
                           source_ip: str | None = None) -> BatchReceipt:
         """Book a batch whose step-up passed, once the app confirmed its count and total:
         see ConfirmingService.settle for the errors."""
-        if pending.subject != draft.request_id:
-            raise AlreadyBooked("the confirmation is not the pending batch's")
-        self._ready(institution, user, draft)
-        self.confirming.settle(institution, user, pending, self.details(draft),
-                               source_ip=source_ip)
-        return self._book(institution, user, contract, draft, source_ip)
+        return self.execution.execute_confirmed(institution, user, contract, draft, pending,
+                                                source_ip=source_ip)
+
+    # -- what Execution asks of a batch (banking/service/executing.py) ------------------
+
+    def step_up_operation(self, draft: BulkDraft) -> Operation:
+        return draft.operation
+
+    def subject(self, draft: BulkDraft) -> str:
+        return draft.request_id
 
     @staticmethod
     def details(draft: BulkDraft) -> TransactionDetails:
         """What the token app shows and signs for a batch: its count and total."""
         return TransactionDetails(draft.operation, count=draft.count, total=draft.total)
 
-    def _ready(self, institution: Bank, user: SiteUser, draft: BulkDraft) -> Account:
+    def ready(self, institution: Bank, user: SiteUser, draft: BulkDraft) -> Account:
+        """The checks before a code or a confirmation is used up."""
         source = self._own_account(user, draft.from_account_id)
         with self.ctx.db.read() as conn:
             if self.ledger.journal_id(conn, institution.id, draft.request_id) is not None:
                 raise AlreadyBooked("this batch was booked already")
         if source.balance < draft.total + draft.fees:
             raise InsufficientBalance("the balance is short")
+        # The user's right to the kind, and the batch's total within their limits.
+        self.limits.check(institution, user, draft.total, operation=draft.operation)
         return source
 
-    def _book(self, institution: Bank, user: SiteUser, contract: Contract, draft: BulkDraft,
-              source_ip: str | None) -> BatchReceipt:
+    def book(self, conn: Connection, institution: Bank, user: SiteUser, contract: Contract,
+             draft: BulkDraft, found: Account, *, source_ip: str | None) -> BatchReceipt:
         lines = self.batches.checked(ln.record() for ln in draft.lines)
-        try:
-            with self.ctx.db.write() as conn:
-                # Again in the booking's transaction, the user's row locked: in turn.
-                self.limits.check(institution, user, draft.total, conn,
-                                  operation=draft.operation)
-                return self.book_in(conn, institution, user, contract, draft, lines,
-                                    source_ip=source_ip)
-        except DuplicateKey:
-            raise AlreadyBooked("this batch was booked already") from None
+        # Again in the booking's transaction, the user's row locked: in turn.
+        self.limits.check(institution, user, draft.total, conn, operation=draft.operation)
+        return self.book_in(conn, institution, user, contract, draft, lines,
+                            source_ip=source_ip)
+
+    def not_pending(self, draft: BulkDraft) -> AlreadyBooked:
+        return AlreadyBooked("the confirmation is not the pending batch's")
+
+    def booked_already(self, draft: BulkDraft) -> AlreadyBooked:
+        return AlreadyBooked("this batch was booked already")
 
     def book_in(self, conn: Connection, institution: Bank, user: SiteUser,
                 contract: Contract, draft: BulkDraft, lines: list[CreditLine], *,
