@@ -21,7 +21,6 @@ from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.batches import CreditLine, CreditRecord
 from onetime.banking.domain.calendar import value_date
 from onetime.banking.domain.errors import (
-    AccountNotFound,
     AlreadyBooked,
     BatchFileTooLarge,
     InsufficientBalance,
@@ -35,6 +34,7 @@ from onetime.banking.domain.zengin import DepositType, Kind, Problem, ZenginFile
 from onetime.banking.domain.zengin.layout import HEADER, data_layout
 from onetime.banking.domain.zengin.parse import split
 from onetime.banking.service import zengin as banks
+from onetime.banking.service.accounts import accounts_of, own_account
 from onetime.banking.service.batches import BatchReceipt, BatchService
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
@@ -148,8 +148,7 @@ class BulkService:
         return self.stepup.requirement(institution, contract, OPERATIONS[kind])
 
     def accounts(self, user: SiteUser) -> list[Account]:
-        with self.ctx.db.read() as conn:
-            return self.ledger.accounts_of(conn, user.contract_id)
+        return accounts_of(self.ctx, user)
 
     # -- ファイル取込 ----------------------------------------------------------------------
 
@@ -225,7 +224,7 @@ class BulkService:
         except ValueError:
             raise InvalidInput("kind: 21, 11 or 12") from None
         self.limits.ensure_right(institution, user, OPERATIONS[kind])
-        source = self._own_account(user, from_account_id)
+        source = own_account(self.ctx, user, from_account_id)
         # The account type is a select, never blank: a row is blank without the rest.
         filled = [r for r in rows
                   if any(str(v).strip() for k, v in r.items() if k != "account_type")]
@@ -297,7 +296,7 @@ class BulkService:
 
     def ready(self, institution: Bank, user: SiteUser, draft: BulkDraft) -> Account:
         """The checks before a code or a confirmation is used up."""
-        source = self._own_account(user, draft.from_account_id)
+        source = own_account(self.ctx, user, draft.from_account_id)
         with self.ctx.db.read() as conn:
             if self.ledger.journal_id(conn, institution.id, draft.request_id) is not None:
                 raise AlreadyBooked("this batch was booked already")
@@ -338,7 +337,7 @@ class BulkService:
         """The batch as a 全銀 file (cp932 bytes, CR LF): what an upload reads back.
         The requester is the contract (its number as 依頼人コード, the paying account's
         holder as 依頼人名); 取組日 is the value date."""
-        source = self._own_account(user, draft.from_account_id)
+        source = own_account(self.ctx, user, draft.from_account_id)
         header = zengin_format.Header(
             kind=draft.kind, requester_code=contract.number.zfill(10),
             requester_name=zengin_format.to_half_width(source.holder_name),
@@ -359,16 +358,6 @@ class BulkService:
         return sum(table.fee(pricing.scope(source.bank_code, source.branch_code,
                                            ln.bank_code, ln.branch_code), ln.amount)
                    for ln in lines)
-
-    def _own_account(self, user: SiteUser, account_id: object) -> Account:
-        try:
-            wanted = int(str(account_id))
-        except ValueError:
-            raise AccountNotFound("no such account") from None
-        for account in self.accounts(user):
-            if account.id == wanted:
-                return account
-        raise AccountNotFound("no such account")
 
     @staticmethod
     def _facts(draft: BulkDraft) -> dict:

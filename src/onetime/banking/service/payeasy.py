@@ -16,7 +16,6 @@ from datetime import date, datetime
 from onetime.banking.domain import payeasy as rules
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
-    AccountNotFound,
     BillAlreadyPaid,
     BillNotFound,
     InsufficientBalance,
@@ -27,6 +26,7 @@ from onetime.banking.domain.ledger import Booking, JournalKind, Posting
 from onetime.banking.domain.payeasy import Bill, Biller, BillerKind
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
+from onetime.banking.service.accounts import accounts_of, own_account
 from onetime.banking.service.confirming import ConfirmingService
 from onetime.banking.service.context import Context
 from onetime.banking.service.executing import Execution
@@ -96,8 +96,7 @@ class PayeasyService:
         return self.stepup.requirement(institution, contract, OPERATION)
 
     def accounts(self, user: SiteUser) -> list[Account]:
-        with self.ctx.db.read() as conn:
-            return self.ledger.accounts_of(conn, user.contract_id)
+        return accounts_of(self.ctx, user)
 
     def biller(self, institution: Bank, user: SiteUser, number: object, *,
                source_ip: str | None = None) -> Biller:
@@ -130,7 +129,7 @@ class PayeasyService:
         biller_no = None
         try:
             biller_no = rules.biller_number(biller_number)
-            source = self._own_account(user, from_account_id)
+            source = own_account(self.ctx, user, from_account_id)
             with self.ctx.db.read() as conn:
                 biller = self.repo.biller(conn, institution.id, biller_no)
                 if biller is None:
@@ -185,7 +184,7 @@ class PayeasyService:
     def ready(self, institution: Bank, user: SiteUser,
               draft: PaymentDraft) -> tuple[Account, Bill]:
         """The checks before a code is used up: the paying account and the bill."""
-        source = self._own_account(user, draft.from_account_id)
+        source = own_account(self.ctx, user, draft.from_account_id)
         with self.ctx.db.read() as conn:
             bill = self.repo.bill_by_id(conn, draft.bill_id)
         if bill is None or bill.paid:
@@ -284,16 +283,6 @@ class PayeasyService:
         if biller is None:
             raise UnknownBiller("no biller with this number")
         return biller
-
-    def _own_account(self, user: SiteUser, account_id: object) -> Account:
-        try:
-            wanted = int(str(account_id))
-        except ValueError:
-            raise AccountNotFound("no such account") from None
-        for account in self.accounts(user):
-            if account.id == wanted:
-                return account
-        raise AccountNotFound("no such account")
 
     def _audit(self, institution: Bank, user: SiteUser, event: str, result: str, *,
                source_ip: str | None, **detail: object) -> None:

@@ -27,6 +27,7 @@ from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.domain.transfers import AccountType, Destination
 from onetime.banking.service import zengin as banks
+from onetime.banking.service.accounts import accounts_of, own_account
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
 from onetime.banking.service.executing import Execution
@@ -85,8 +86,7 @@ class TransferService:
         return self.stepup.requirement(institution, contract, Operation.TRANSFER)
 
     def accounts(self, user: SiteUser) -> list[Account]:
-        with self.ctx.db.read() as conn:
-            return self.ledger.accounts_of(conn, user.contract_id)
+        return accounts_of(self.ctx, user)
 
     def prepare(self, institution: Bank, user: SiteUser, *, from_account_id: object,
                 bank_code: object, branch_code: object, account_type: object,
@@ -96,7 +96,7 @@ class TransferService:
         Raises the InvalidInput errors of domain/transfers.py, UnknownBank, UnknownBranch,
         AccountNotFound, SameAccount, InsufficientBalance.
         """
-        source = self._own_account(user, from_account_id)
+        source = own_account(self.ctx, user, from_account_id)
         bank = rules.bank_code(bank_code)
         branch = rules.branch_code(branch_code)
         kind = rules.account_type(account_type)
@@ -160,7 +160,7 @@ class TransferService:
 
     def ready(self, institution: Bank, user: SiteUser, draft: TransferDraft) -> Account:
         """The checks before a code or a confirmation is used up."""
-        source = self._own_account(user, draft.from_account_id)
+        source = own_account(self.ctx, user, draft.from_account_id)
         if source.balance < draft.amount + draft.fee:
             raise InsufficientBalance("the balance is short")
         with self.ctx.db.read() as conn:
@@ -243,12 +243,3 @@ class TransferService:
             postings.append(Posting(income.id, fee))
         return tuple(postings)
 
-    def _own_account(self, user: SiteUser, account_id: object) -> Account:
-        try:
-            wanted = int(str(account_id))
-        except ValueError:
-            raise AccountNotFound("no such account") from None
-        for account in self.accounts(user):
-            if account.id == wanted:
-                return account
-        raise AccountNotFound("no such account")

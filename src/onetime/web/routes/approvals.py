@@ -75,7 +75,7 @@ def approve(request: Request, request_id: int, who: Customer = Depends(ready),
     except OnetimeError as exc:
         return refuse(request, who, here, exc)
     return stepped_up(request, who, outcome, key=KEY, url=f"{here}/token-confirmation",
-                      done=lambda done: _approved(request, who, here, done))
+                      done=lambda booked: _approved(request, who, here, booked))
 
 
 def _approved(request: Request, who: Customer, here: str, done: Approved):
