@@ -38,6 +38,7 @@ from onetime.banking.domain.stepup import Requirement
 from onetime.banking.service.bulk import BulkDraft, BulkService
 from onetime.banking.service.confirming import PendingConfirmation
 from onetime.banking.service.context import Context
+from onetime.banking.service.executing import Execution
 from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
 from onetime.banking.service.transfers import TransferDraft, TransferService
@@ -75,6 +76,7 @@ class ApprovalService:
         self.confirming = transfers.confirming
         self.repo = ctx.approvals
         self.limits = TransferLimits(ctx)
+        self.execution = Execution(ctx, stepup, self.confirming, self, failed=self._failed)
 
     def required(self, institution: Bank, operation: Operation) -> bool:
         """Whether `operation` is entered as a request under this institution's policy."""
@@ -171,14 +173,9 @@ class ApprovalService:
         used up), the step-up's errors, ConfirmationTokenNotActive, and the booking's
         (InsufficientBalance …): then the request stays 承認待ち.
         """
-        request = self._decidable(institution, approver, request_id)
-        self.stepup.check(institution, approver, contract, OPERATION, confirmation_password,
-                          code, source_ip=source_ip)
-        pending = self.confirming.open(institution, approver, contract, subject(request.id),
-                                       self.details(request), source_ip=source_ip)
-        if pending is not None:
-            return pending
-        return self.execute(institution, approver, contract, request, source_ip=source_ip)
+        request = self.get(institution, approver, request_id)
+        return self.execution.execute(institution, approver, contract, request,
+                                      confirmation_password, code, source_ip=source_ip)
 
     def execute_confirmed(self, institution: Bank, approver: SiteUser, contract: Contract,
                           request_id: object, pending: PendingConfirmation, *,
@@ -189,31 +186,10 @@ class ApprovalService:
         another request's), what `approve` raises before the step-up, and
         ConfirmingService.settle's errors; a refusal leaves the request 承認待ち.
         """
-        request = self._decidable(institution, approver, request_id)
-        if pending.subject != subject(request.id):
-            raise ConfirmationNotFound("the confirmation is not this request's")
-        self.confirming.settle(institution, approver, pending, self.details(request),
-                               response=response, source_ip=source_ip)
-        return self.execute(institution, approver, contract, request, source_ip=source_ip)
-
-    def details(self, request: ApprovalRequest) -> TransactionDetails:
-        """What the approver's token app shows and signs: exactly what `_book` will book
-        (the request's draft), as the operation 承認; one payee, or a batch's count and
-        total (no OCRA for a batch: it has no one account number)."""
-        if request.operation == Operation.TRANSFER:
-            one = self.transfers.details(TransferDraft.from_dict(request.draft))
-            return dataclasses.replace(one, operation=OPERATION)
-        batch = BulkDraft.from_dict(request.draft)
-        return TransactionDetails(OPERATION, count=batch.count, total=batch.total)
-
-    def _decidable(self, institution: Bank, approver: SiteUser,
-                   request_id: object) -> ApprovalRequest:
-        """The request, still 承認待ち and within the approver's rights and limits: the
-        checks before a code or a confirmation is used up."""
         request = self.get(institution, approver, request_id)
-        rules.ensure_pending(request, self.ctx.clock.now())
-        self._ensure_may_approve(institution, approver, request)
-        return request
+        return self.execution.execute_confirmed(institution, approver, contract, request,
+                                                pending, response=response,
+                                                source_ip=source_ip)
 
     def execute(self, institution: Bank, approver: SiteUser, contract: Contract,
                 request: ApprovalRequest, *, source_ip: str | None = None) -> Approved:
@@ -222,34 +198,67 @@ class ApprovalService:
         Of two approvers racing, the conditional UPDATE lets one through; the other
         gets ApprovalNotPending (or ApprovalExpired past the cut-off) and books nothing.
         """
+        return self.execution.book(institution, approver, contract, request, None,
+                                   source_ip=source_ip)
+
+    # -- what Execution asks of a request (banking/service/executing.py) ----------------
+
+    def step_up_operation(self, request: ApprovalRequest) -> Operation:
+        return OPERATION
+
+    def subject(self, request: ApprovalRequest) -> str:
+        return subject(request.id)  # the module's function: one rule for the screens too
+
+    def details(self, request: ApprovalRequest) -> TransactionDetails:
+        """What the approver's token app shows and signs: exactly what `_book_request`
+        will book (the request's draft), as the operation 承認; one payee, or a batch's
+        count and total (no OCRA for a batch: it has no one account number)."""
+        if request.operation == Operation.TRANSFER:
+            one = self.transfers.details(TransferDraft.from_dict(request.draft))
+            return dataclasses.replace(one, operation=OPERATION)
+        batch = BulkDraft.from_dict(request.draft)
+        return TransactionDetails(OPERATION, count=batch.count, total=batch.total)
+
+    def ready(self, institution: Bank, approver: SiteUser, request: ApprovalRequest) -> None:
+        """The request still 承認待ち and within the approver's rights and limits: the
+        checks before a code or a confirmation is used up."""
+        rules.ensure_pending(request, self.ctx.clock.now())
+        self._ensure_may_approve(institution, approver, request)
+
+    def book(self, conn: Connection, institution: Bank, approver: SiteUser,
+             contract: Contract, request: ApprovalRequest, found: None, *,
+             source_ip: str | None) -> Approved:
         now = self.ctx.clock.now()
-        try:
-            with self.ctx.db.write() as conn:
-                self._ensure_may_approve(institution, approver, request, conn)
-                if not self.repo.decide(conn, request.id, ApprovalState.APPROVED,
-                                        by=approver.id, by_name=approver.name, now=now):
-                    raise self._why_not(conn, institution, request.id, now)
-                journal_id, fees, dated, balance = self._book(conn, institution, approver,
+        self._ensure_may_approve(institution, approver, request, conn)
+        if not self.repo.decide(conn, request.id, ApprovalState.APPROVED, by=approver.id,
+                                by_name=approver.name, now=now):
+            raise self._why_not(conn, institution, request.id, now)
+        journal_id, fees, dated, balance = self._book_request(conn, institution, approver,
                                                               contract, request, source_ip)
-                self.repo.set_journal(conn, request.id, journal_id)
-                self._audit(conn, institution, approver, "approval_approved", OPERATION,
-                            source_ip, {"request": request.id, "journal_id": journal_id,
-                                        "for": request.operation.value,
-                                        "amount": request.amount})
-        except DuplicateKey:
-            raise AlreadyBooked("this request was booked already") from None
-        except OnetimeError as exc:
-            if not isinstance(exc, ApprovalNotPending):
-                with self.ctx.db.write() as conn:
-                    self._audit(conn, institution, approver, "approval_failed", OPERATION,
-                                source_ip, {"request": request.id, "code": exc.code},
-                                result="rejected")
-            raise
+        self.repo.set_journal(conn, request.id, journal_id)
+        self._audit(conn, institution, approver, "approval_approved", OPERATION, source_ip,
+                    {"request": request.id, "journal_id": journal_id,
+                     "for": request.operation.value, "amount": request.amount})
         return Approved(request, journal_id, fees, dated, now, balance)
 
-    def _book(self, conn: Connection, institution: Bank, approver: SiteUser,
-              contract: Contract, request: ApprovalRequest,
-              source_ip: str | None) -> tuple[int, int, date, int]:
+    def not_pending(self, request: ApprovalRequest) -> ConfirmationNotFound:
+        return ConfirmationNotFound("the confirmation is not this request's")
+
+    def booked_already(self, request: ApprovalRequest) -> AlreadyBooked:
+        return AlreadyBooked("this request was booked already")
+
+    def _failed(self, institution: Bank, approver: SiteUser, request: ApprovalRequest,
+                exc: OnetimeError, source_ip: str | None) -> None:
+        """A booking refused (rolled back) is audited, but for a decision made meanwhile."""
+        if isinstance(exc, ApprovalNotPending):
+            return
+        with self.ctx.db.write() as conn:
+            self._audit(conn, institution, approver, "approval_failed", OPERATION, source_ip,
+                        {"request": request.id, "code": exc.code}, result="rejected")
+
+    def _book_request(self, conn: Connection, institution: Bank, approver: SiteUser,
+                      contract: Contract, request: ApprovalRequest,
+                      source_ip: str | None) -> tuple[int, int, date, int]:
         """The request's own booking path, in `conn`, by the approver:
         (journal ID, fees, value date, balance after)."""
         if request.operation == Operation.TRANSFER:

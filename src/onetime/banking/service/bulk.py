@@ -21,7 +21,6 @@ from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.batches import CreditLine, CreditRecord
 from onetime.banking.domain.calendar import value_date
 from onetime.banking.domain.errors import (
-    AccountNotFound,
     AlreadyBooked,
     BatchFileTooLarge,
     InsufficientBalance,
@@ -35,12 +34,14 @@ from onetime.banking.domain.zengin import DepositType, Kind, Problem, ZenginFile
 from onetime.banking.domain.zengin.layout import HEADER, data_layout
 from onetime.banking.domain.zengin.parse import split
 from onetime.banking.service import zengin as banks
+from onetime.banking.service.accounts import accounts_of, own_account
 from onetime.banking.service.batches import BatchReceipt, BatchService
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
+from onetime.banking.service.executing import Execution
 from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.database import Connection, DuplicateKey
+from onetime.banking.storage.database import Connection
 from onetime.banking.storage.ledger import Account
 from onetime.domain.confirmations import TransactionDetails
 from onetime.domain.errors import InvalidInput, OnetimeError
@@ -141,13 +142,13 @@ class BulkService:
         self.limits = TransferLimits(ctx)
         # 取引確認 of a batch is its count and total, online only (no payee for OCRA).
         self.confirming = ConfirmingService(ctx)
+        self.execution = Execution(ctx, stepup, self.confirming, self)
 
     def requirement(self, institution: Bank, contract: Contract, kind: Kind) -> Requirement:
         return self.stepup.requirement(institution, contract, OPERATIONS[kind])
 
     def accounts(self, user: SiteUser) -> list[Account]:
-        with self.ctx.db.read() as conn:
-            return self.ledger.accounts_of(conn, user.contract_id)
+        return accounts_of(self.ctx, user)
 
     # -- ファイル取込 ----------------------------------------------------------------------
 
@@ -223,7 +224,7 @@ class BulkService:
         except ValueError:
             raise InvalidInput("kind: 21, 11 or 12") from None
         self.limits.ensure_right(institution, user, OPERATIONS[kind])
-        source = self._own_account(user, from_account_id)
+        source = own_account(self.ctx, user, from_account_id)
         # The account type is a select, never blank: a row is blank without the rest.
         filled = [r for r in rows
                   if any(str(v).strip() for k, v in r.items() if k != "account_type")]
@@ -269,55 +270,55 @@ class BulkService:
         Raises AlreadyBooked (before any code is used up, and again atomically),
         InsufficientBalance, the step-up's errors, InvalidBatchLine.
         """
-        self._ready(institution, user, draft)
-        # The user's right to the kind, and the batch's total within their limits.
-        self.limits.check(institution, user, draft.total, operation=draft.operation)
-        self.stepup.check(institution, user, contract, draft.operation,
-                          confirmation_password, code, source_ip=source_ip)
-        pending = self.confirming.open(institution, user, contract, draft.request_id,
-                                       self.details(draft), source_ip=source_ip)
-        if pending is not None:
-            return pending
-        return self._book(institution, user, contract, draft, source_ip)
+        return self.execution.execute(institution, user, contract, draft,
+                                      confirmation_password, code, source_ip=source_ip)
 
     def execute_confirmed(self, institution: Bank, user: SiteUser, contract: Contract,
                           draft: BulkDraft, pending: PendingConfirmation, *,
                           source_ip: str | None = None) -> BatchReceipt:
         """Book a batch whose step-up passed, once the app confirmed its count and total:
         see ConfirmingService.settle for the errors."""
-        if pending.subject != draft.request_id:
-            raise AlreadyBooked("the confirmation is not the pending batch's")
-        self._ready(institution, user, draft)
-        self.confirming.settle(institution, user, pending, self.details(draft),
-                               source_ip=source_ip)
-        return self._book(institution, user, contract, draft, source_ip)
+        return self.execution.execute_confirmed(institution, user, contract, draft, pending,
+                                                source_ip=source_ip)
+
+    # -- what Execution asks of a batch (banking/service/executing.py) ------------------
+
+    def step_up_operation(self, draft: BulkDraft) -> Operation:
+        return draft.operation
+
+    def subject(self, draft: BulkDraft) -> str:
+        return draft.request_id
 
     @staticmethod
     def details(draft: BulkDraft) -> TransactionDetails:
         """What the token app shows and signs for a batch: its count and total."""
         return TransactionDetails(draft.operation, count=draft.count, total=draft.total)
 
-    def _ready(self, institution: Bank, user: SiteUser, draft: BulkDraft) -> Account:
-        source = self._own_account(user, draft.from_account_id)
+    def ready(self, institution: Bank, user: SiteUser, draft: BulkDraft) -> Account:
+        """The checks before a code or a confirmation is used up."""
+        source = own_account(self.ctx, user, draft.from_account_id)
         with self.ctx.db.read() as conn:
             if self.ledger.journal_id(conn, institution.id, draft.request_id) is not None:
                 raise AlreadyBooked("this batch was booked already")
         if source.balance < draft.total + draft.fees:
             raise InsufficientBalance("the balance is short")
+        # The user's right to the kind, and the batch's total within their limits.
+        self.limits.check(institution, user, draft.total, operation=draft.operation)
         return source
 
-    def _book(self, institution: Bank, user: SiteUser, contract: Contract, draft: BulkDraft,
-              source_ip: str | None) -> BatchReceipt:
+    def book(self, conn: Connection, institution: Bank, user: SiteUser, contract: Contract,
+             draft: BulkDraft, found: Account, *, source_ip: str | None) -> BatchReceipt:
         lines = self.batches.checked(ln.record() for ln in draft.lines)
-        try:
-            with self.ctx.db.write() as conn:
-                # Again in the booking's transaction, the user's row locked: in turn.
-                self.limits.check(institution, user, draft.total, conn,
-                                  operation=draft.operation)
-                return self.book_in(conn, institution, user, contract, draft, lines,
-                                    source_ip=source_ip)
-        except DuplicateKey:
-            raise AlreadyBooked("this batch was booked already") from None
+        # Again in the booking's transaction, the user's row locked: in turn.
+        self.limits.check(institution, user, draft.total, conn, operation=draft.operation)
+        return self.book_in(conn, institution, user, contract, draft, lines,
+                            source_ip=source_ip)
+
+    def not_pending(self, draft: BulkDraft) -> AlreadyBooked:
+        return AlreadyBooked("the confirmation is not the pending batch's")
+
+    def booked_already(self, draft: BulkDraft) -> AlreadyBooked:
+        return AlreadyBooked("this batch was booked already")
 
     def book_in(self, conn: Connection, institution: Bank, user: SiteUser,
                 contract: Contract, draft: BulkDraft, lines: list[CreditLine], *,
@@ -336,7 +337,7 @@ class BulkService:
         """The batch as a 全銀 file (cp932 bytes, CR LF): what an upload reads back.
         The requester is the contract (its number as 依頼人コード, the paying account's
         holder as 依頼人名); 取組日 is the value date."""
-        source = self._own_account(user, draft.from_account_id)
+        source = own_account(self.ctx, user, draft.from_account_id)
         header = zengin_format.Header(
             kind=draft.kind, requester_code=contract.number.zfill(10),
             requester_name=zengin_format.to_half_width(source.holder_name),
@@ -357,16 +358,6 @@ class BulkService:
         return sum(table.fee(pricing.scope(source.bank_code, source.branch_code,
                                            ln.bank_code, ln.branch_code), ln.amount)
                    for ln in lines)
-
-    def _own_account(self, user: SiteUser, account_id: object) -> Account:
-        try:
-            wanted = int(str(account_id))
-        except ValueError:
-            raise AccountNotFound("no such account") from None
-        for account in self.accounts(user):
-            if account.id == wanted:
-                return account
-        raise AccountNotFound("no such account")
 
     @staticmethod
     def _facts(draft: BulkDraft) -> dict:

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from onetime.banking.domain import payeasy as rules
 from onetime.banking.domain.banks import Bank
 from onetime.banking.domain.errors import (
-    AccountNotFound,
     BillAlreadyPaid,
     BillNotFound,
     InsufficientBalance,
@@ -24,13 +23,16 @@ from onetime.banking.domain.errors import (
     UnknownBiller,
 )
 from onetime.banking.domain.ledger import Booking, JournalKind, Posting
-from onetime.banking.domain.payeasy import Biller, BillerKind
+from onetime.banking.domain.payeasy import Bill, Biller, BillerKind
 from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
+from onetime.banking.service.accounts import accounts_of, own_account
+from onetime.banking.service.confirming import ConfirmingService
 from onetime.banking.service.context import Context
+from onetime.banking.service.executing import Execution
 from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.database import Connection, DuplicateKey
+from onetime.banking.storage.database import Connection
 from onetime.banking.storage.ledger import Account
 from onetime.banking.storage.payeasy import BILLER_ACCOUNT
 from onetime.domain.errors import OnetimeError
@@ -88,13 +90,13 @@ class PayeasyService:
         self.ctx, self.stepup = ctx, stepup
         self.limits = TransferLimits(ctx)
         self.repo, self.ledger = ctx.payeasy, ctx.ledger
+        self.execution = Execution(ctx, stepup, ConfirmingService(ctx), self)
 
     def requirement(self, institution: Bank, contract: Contract) -> Requirement:
         return self.stepup.requirement(institution, contract, OPERATION)
 
     def accounts(self, user: SiteUser) -> list[Account]:
-        with self.ctx.db.read() as conn:
-            return self.ledger.accounts_of(conn, user.contract_id)
+        return accounts_of(self.ctx, user)
 
     def biller(self, institution: Bank, user: SiteUser, number: object, *,
                source_ip: str | None = None) -> Biller:
@@ -127,7 +129,7 @@ class PayeasyService:
         biller_no = None
         try:
             biller_no = rules.biller_number(biller_number)
-            source = self._own_account(user, from_account_id)
+            source = own_account(self.ctx, user, from_account_id)
             with self.ctx.db.read() as conn:
                 biller = self.repo.biller(conn, institution.id, biller_no)
                 if biller is None:
@@ -164,7 +166,25 @@ class PayeasyService:
         Raises BillAlreadyPaid (before any code is used up when it is seen then, and
         atomically after), InsufficientBalance, the step-up's errors.
         """
-        source = self._own_account(user, draft.from_account_id)
+        # ペイジー has no 取引確認 (`details` is None), so this is never a pending one.
+        return self.execution.execute(institution, user, contract, draft,
+                                      confirmation_password, code, source_ip=source_ip)
+
+    # -- what Execution asks of a payment (banking/service/executing.py) ----------------
+
+    def step_up_operation(self, draft: PaymentDraft) -> Operation:
+        return OPERATION
+
+    def subject(self, draft: PaymentDraft) -> str:
+        return draft.request_id
+
+    def details(self, draft: PaymentDraft) -> None:
+        return None  # not an operation the token app confirms
+
+    def ready(self, institution: Bank, user: SiteUser,
+              draft: PaymentDraft) -> tuple[Account, Bill]:
+        """The checks before a code is used up: the paying account and the bill."""
+        source = own_account(self.ctx, user, draft.from_account_id)
         with self.ctx.db.read() as conn:
             bill = self.repo.bill_by_id(conn, draft.bill_id)
         if bill is None or bill.paid:
@@ -172,37 +192,41 @@ class PayeasyService:
         if source.balance < bill.amount:
             raise InsufficientBalance("the balance is short")
         self.limits.check(institution, user, bill.amount, operation=OPERATION)
-        self.stepup.check(institution, user, contract, OPERATION, confirmation_password,
-                          code, source_ip=source_ip)
+        return source, bill
+
+    def book(self, conn: Connection, institution: Bank, user: SiteUser, contract: Contract,
+             draft: PaymentDraft, found: tuple[Account, Bill], *,
+             source_ip: str | None) -> PaymentReceipt:
+        source, bill = found
         now = self.ctx.clock.now()
         # Pay-easy settles at once, any day: the journal is dated the local day of payment.
         paid_on = now.astimezone(self.ctx.calendar.zone).date()
         receipt = rules.receipt_number(paid_on, bill.id)
-        try:
-            with self.ctx.db.write() as conn:
-                # Again in the payment's transaction, the user's row locked: in turn.
-                self.limits.check(institution, user, bill.amount, conn, operation=OPERATION)
-                if not self.repo.claim(conn, bill.id, paid_by=user.id,
-                                       from_account_id=source.id, receipt_number=receipt,
-                                       now=now):
-                    raise BillAlreadyPaid("this bill is already paid")
-                biller = self._biller_of(conn, institution, draft.biller_number)
-                journal_id = self.ledger.book(conn, institution.id, Booking(
-                    JournalKind.PAYEASY, draft.request_id, paid_on, user.actor,
-                    (Posting(source.id, -bill.amount), Posting(biller.account_id, bill.amount))),
-                    now)
-                self.repo.set_journal(conn, bill.id, journal_id)
-                self.ctx.audit.append(
-                    conn, at=now, institution_id=institution.id, event="payeasy_paid",
-                    user_id=user.user_id, actor=user.actor, operation=OPERATION.value,
-                    result="accepted", source_ip=source_ip,
-                    detail={"biller": biller.number, "bill_id": bill.id,
-                            "amount": bill.amount, "receipt_number": receipt,
-                            "from": f"{source.branch_code}-{source.account_number}"})
-                after = self.ledger.account(conn, source.id)
-        except DuplicateKey:
-            raise BillAlreadyPaid("this payment was already executed") from None
+        # Again in the payment's transaction, the user's row locked: in turn.
+        self.limits.check(institution, user, bill.amount, conn, operation=OPERATION)
+        if not self.repo.claim(conn, bill.id, paid_by=user.id, from_account_id=source.id,
+                               receipt_number=receipt, now=now):
+            raise BillAlreadyPaid("this bill is already paid")
+        biller = self._biller_of(conn, institution, draft.biller_number)
+        journal_id = self.ledger.book(conn, institution.id, Booking(
+            JournalKind.PAYEASY, draft.request_id, paid_on, user.actor,
+            (Posting(source.id, -bill.amount), Posting(biller.account_id, bill.amount))), now)
+        self.repo.set_journal(conn, bill.id, journal_id)
+        self.ctx.audit.append(
+            conn, at=now, institution_id=institution.id, event="payeasy_paid",
+            user_id=user.user_id, actor=user.actor, operation=OPERATION.value,
+            result="accepted", source_ip=source_ip,
+            detail={"biller": biller.number, "bill_id": bill.id, "amount": bill.amount,
+                    "receipt_number": receipt,
+                    "from": f"{source.branch_code}-{source.account_number}"})
+        after = self.ledger.account(conn, source.id)
         return PaymentReceipt(receipt, now, after.balance if after else 0)
+
+    def not_pending(self, draft: PaymentDraft) -> BillAlreadyPaid:
+        return BillAlreadyPaid("the confirmation is not the pending payment's")
+
+    def booked_already(self, draft: PaymentDraft) -> BillAlreadyPaid:
+        return BillAlreadyPaid("this payment was already executed")
 
     # -- the operator's biller file ----------------------------------------------------
 
@@ -259,16 +283,6 @@ class PayeasyService:
         if biller is None:
             raise UnknownBiller("no biller with this number")
         return biller
-
-    def _own_account(self, user: SiteUser, account_id: object) -> Account:
-        try:
-            wanted = int(str(account_id))
-        except ValueError:
-            raise AccountNotFound("no such account") from None
-        for account in self.accounts(user):
-            if account.id == wanted:
-                return account
-        raise AccountNotFound("no such account")
 
     def _audit(self, institution: Bank, user: SiteUser, event: str, result: str, *,
                source_ip: str | None, **detail: object) -> None:

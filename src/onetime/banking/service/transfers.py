@@ -27,11 +27,13 @@ from onetime.banking.domain.people import Contract, SiteUser
 from onetime.banking.domain.stepup import Requirement
 from onetime.banking.domain.transfers import AccountType, Destination
 from onetime.banking.service import zengin as banks
+from onetime.banking.service.accounts import accounts_of, own_account
 from onetime.banking.service.confirming import ConfirmingService, PendingConfirmation
 from onetime.banking.service.context import Context
+from onetime.banking.service.executing import Execution
 from onetime.banking.service.limits import TransferLimits
 from onetime.banking.service.stepup import StepUpService
-from onetime.banking.storage.database import Connection, DuplicateKey
+from onetime.banking.storage.database import Connection
 from onetime.banking.storage.ledger import Account
 from onetime.domain.confirmations import Payee, TransactionDetails
 from onetime.domain.values import Operation
@@ -78,13 +80,13 @@ class TransferService:
         self.limits = TransferLimits(ctx)
         self.confirming = ConfirmingService(
             ctx, on_suspended=lambda user: (stepup.sessions.end_all_of(user), stepup.kick()))
+        self.execution = Execution(ctx, stepup, self.confirming, self)
 
     def requirement(self, institution: Bank, contract: Contract) -> Requirement:
         return self.stepup.requirement(institution, contract, Operation.TRANSFER)
 
     def accounts(self, user: SiteUser) -> list[Account]:
-        with self.ctx.db.read() as conn:
-            return self.ledger.accounts_of(conn, user.contract_id)
+        return accounts_of(self.ctx, user)
 
     def prepare(self, institution: Bank, user: SiteUser, *, from_account_id: object,
                 bank_code: object, branch_code: object, account_type: object,
@@ -94,7 +96,7 @@ class TransferService:
         Raises the InvalidInput errors of domain/transfers.py, UnknownBank, UnknownBranch,
         AccountNotFound, SameAccount, InsufficientBalance.
         """
-        source = self._own_account(user, from_account_id)
+        source = own_account(self.ctx, user, from_account_id)
         bank = rules.bank_code(bank_code)
         branch = rules.branch_code(branch_code)
         kind = rules.account_type(account_type)
@@ -126,14 +128,8 @@ class TransferService:
         TransferExpired (this draft already executed), the step-up's errors, and
         ConfirmationTokenNotActive when the token app cannot be asked.
         """
-        self._ready(institution, user, draft)
-        self.stepup.check(institution, user, contract, Operation.TRANSFER,
-                          confirmation_password, code, source_ip=source_ip)
-        pending = self.confirming.open(institution, user, contract, draft.request_id,
-                                       self.details(draft), source_ip=source_ip)
-        if pending is not None:
-            return pending
-        return self._book(institution, user, contract, draft, source_ip)
+        return self.execution.execute(institution, user, contract, draft,
+                                      confirmation_password, code, source_ip=source_ip)
 
     def execute_confirmed(self, institution: Bank, user: SiteUser, contract: Contract,
                           draft: TransferDraft, pending: PendingConfirmation, *,
@@ -141,16 +137,20 @@ class TransferService:
                           ) -> TransferReceipt:
         """Book a draft whose step-up passed (`execute` made `pending`), only once the
         user confirmed exactly this draft: see ConfirmingService.settle for the errors."""
-        if pending.subject != draft.request_id:
-            raise TransferExpired("the confirmation is not the pending transfer's")
-        self._ready(institution, user, draft)
-        self.confirming.settle(institution, user, pending, self.details(draft),
-                               response=response, source_ip=source_ip)
-        return self._book(institution, user, contract, draft, source_ip)
+        return self.execution.execute_confirmed(institution, user, contract, draft, pending,
+                                                response=response, source_ip=source_ip)
+
+    # -- what Execution asks of a transfer (banking/service/executing.py) ---------------
+
+    def step_up_operation(self, draft: TransferDraft) -> Operation:
+        return Operation.TRANSFER
+
+    def subject(self, draft: TransferDraft) -> str:
+        return draft.request_id
 
     @staticmethod
     def details(draft: TransferDraft) -> TransactionDetails:
-        """What the token app shows and signs: exactly what `_book` will book."""
+        """What the token app shows and signs: exactly what `book_in` will book."""
         dest = draft.destination
         return TransactionDetails(Operation.TRANSFER, payee=Payee(
             bank_code=dest.bank_code, bank_name=dest.bank_name, branch_code=dest.branch_code,
@@ -158,9 +158,9 @@ class TransferService:
             account_number=dest.account_number, account_name=dest.holder_name),
             amount=draft.amount)
 
-    def _ready(self, institution: Bank, user: SiteUser, draft: TransferDraft) -> Account:
+    def ready(self, institution: Bank, user: SiteUser, draft: TransferDraft) -> Account:
         """The checks before a code or a confirmation is used up."""
-        source = self._own_account(user, draft.from_account_id)
+        source = own_account(self.ctx, user, draft.from_account_id)
         if source.balance < draft.amount + draft.fee:
             raise InsufficientBalance("the balance is short")
         with self.ctx.db.read() as conn:
@@ -169,15 +169,17 @@ class TransferService:
         self.limits.check(institution, user, draft.amount)  # before a code is used up
         return source
 
-    def _book(self, institution: Bank, user: SiteUser, contract: Contract,
-              draft: TransferDraft, source_ip: str | None) -> TransferReceipt:
-        try:
-            with self.ctx.db.write() as conn:
-                self.limits.check(institution, user, draft.amount, conn)  # in turn, locked
-                return self.book_in(conn, institution, user, contract, draft,
-                                    source_ip=source_ip)
-        except DuplicateKey:
-            raise TransferExpired("this transfer was already executed") from None
+    def book(self, conn: Connection, institution: Bank, user: SiteUser, contract: Contract,
+             draft: TransferDraft, found: Account, *,
+             source_ip: str | None) -> TransferReceipt:
+        self.limits.check(institution, user, draft.amount, conn)  # in turn, locked
+        return self.book_in(conn, institution, user, contract, draft, source_ip=source_ip)
+
+    def not_pending(self, draft: TransferDraft) -> TransferExpired:
+        return TransferExpired("the confirmation is not the pending transfer's")
+
+    def booked_already(self, draft: TransferDraft) -> TransferExpired:
+        return TransferExpired("this transfer was already executed")
 
     def book_in(self, conn: Connection, institution: Bank, user: SiteUser,
                 contract: Contract, draft: TransferDraft, *,
@@ -241,12 +243,3 @@ class TransferService:
             postings.append(Posting(income.id, fee))
         return tuple(postings)
 
-    def _own_account(self, user: SiteUser, account_id: object) -> Account:
-        try:
-            wanted = int(str(account_id))
-        except ValueError:
-            raise AccountNotFound("no such account") from None
-        for account in self.accounts(user):
-            if account.id == wanted:
-                return account
-        raise AccountNotFound("no such account")

@@ -22,6 +22,7 @@ from onetime.domain.errors import InvalidInput, OnetimeError
 from onetime.domain.values import Operation
 from onetime.web import confirming, http
 from onetime.web.deps import Customer, customer_form, ready, site
+from onetime.web.drafts import step_up, stepped_up
 from onetime.web.render import render, translator
 from onetime.web.routes import explain, refusal, refuse, remember, take
 
@@ -69,16 +70,13 @@ def approve(request: Request, request_id: int, who: Customer = Depends(ready),
             form: dict[str, str] = Depends(customer_form)):
     here = f"/approvals/{request_id}"
     try:
-        done = site(request).approvals.approve(
+        outcome = site(request).approvals.approve(
             who.institution, who.standing.user, who.standing.contract, request_id,
-            form.get("confirmation_password", ""), form.get("code", "").strip(),
-            source_ip=http.source_ip(request))
+            *step_up(form), source_ip=http.source_ip(request))
     except OnetimeError as exc:
         return refuse(request, who, here, exc)
-    if isinstance(done, PendingConfirmation):  # 取引確認 asked: the token app next
-        remember(request, who, **{KEY: done.to_dict()})
-        return RedirectResponse(f"{here}/token-confirmation", status_code=303)
-    return _approved(request, who, here, done)
+    return stepped_up(request, who, outcome, key=KEY, url=f"{here}/token-confirmation",
+                      done=lambda booked: _approved(request, who, here, booked))
 
 
 def _approved(request: Request, who: Customer, here: str, done: Approved):

@@ -17,10 +17,10 @@ from onetime.banking.domain.errors import AlreadyBooked, InvalidBatchLine, Trans
 from onetime.banking.domain.zengin import Kind, ZenginFileInvalid
 from onetime.banking.service.batches import BatchReceipt
 from onetime.banking.service.bulk import MAX_UPLOAD, SCREEN_LINES, BulkDraft
-from onetime.banking.service.confirming import PendingConfirmation
 from onetime.domain.errors import OnetimeError
-from onetime.web import confirming, http
+from onetime.web import http
 from onetime.web.deps import Customer, Upload, customer_form, ready, site, uploaded
+from onetime.web.drafts import DraftScreens
 from onetime.web.render import render
 from onetime.web.routes import explain, refusal, refuse, remember, requested, take
 
@@ -28,6 +28,9 @@ router = APIRouter(prefix="/bulk")
 COLUMNS = ("bank_code", "branch_code", "account_type", "account_number", "holder_name",
            "amount")
 FIRST_LINES = 3  # rows the entry form starts with; 明細追加 adds one
+# AlreadyBooked at 実行 leads to the result instead (`execute`); in 取引確認 it ends too.
+SCREENS = DraftScreens("bulk", BulkDraft.from_dict, (TransferExpired, AlreadyBooked),
+                       "the pending batch")
 
 
 @router.get("")
@@ -52,8 +55,7 @@ def upload(request: Request, who: Customer = Depends(ready),
         return refuse(request, who, "/bulk", exc)
     except OnetimeError as exc:
         return refuse(request, who, "/bulk", exc)
-    remember(request, who, bulk_draft=draft.to_dict(), bulk_receipt=None)
-    return RedirectResponse("/bulk/confirm", status_code=303)
+    return SCREENS.keep(request, who, draft, bulk_receipt=None)
 
 
 @router.get("/entry")
@@ -89,8 +91,7 @@ def enter(request: Request, who: Customer = Depends(ready),
         if isinstance(exc, InvalidBatchLine):
             remember(request, who, bulk_line_error=[exc.line, exc.cause_code])
         return refuse(request, who, "/bulk/entry", exc, **kept)
-    remember(request, who, bulk_draft=draft.to_dict(), bulk_form=kept, bulk_receipt=None)
-    return RedirectResponse("/bulk/confirm", status_code=303)
+    return SCREENS.keep(request, who, draft, bulk_form=kept, bulk_receipt=None)
 
 
 def _line_count(form: dict) -> int:
@@ -105,37 +106,20 @@ def _fields(lines: int) -> list[str]:
             *(f"{c}_{n}" for n in range(1, lines + 1) for c in COLUMNS)]
 
 
-def _draft(who: Customer) -> BulkDraft:
-    data = who.session.data.get("bulk_draft")
-    if not data:
-        raise http.Redirect("/bulk")
-    try:
-        return BulkDraft.from_dict(data)
-    except (KeyError, TypeError, ValueError):
-        raise http.Redirect("/bulk") from None
-
-
 @router.get("/confirm")
 def confirm_page(request: Request, who: Customer = Depends(ready)):
-    draft = _draft(who)
-    if confirming.pending_of(who, "bulk_confirming", draft.request_id) is not None:
-        # Step-up passed: the token app has the request (back here is not a new one).
-        raise http.Redirect(CONFIRMING)
-    accounts = {a.id: a for a in site(request).bulk.accounts(who.standing.user)}
-    source = accounts.get(draft.from_account_id)
-    if source is None:
-        raise http.Redirect("/bulk")
-    kept = refusal(request, who)
-    need = site(request).bulk.requirement(who.institution, who.standing.contract, draft.kind)
-    return render(request, "bulk_confirm.html", csrf=who.csrf, me=who.standing, tab="bulk",
-                  draft=draft, source=source, need=need,
-                  approval=site(request).approvals.required(who.institution, draft.operation),
-                  error=explain(request, kept, who.standing))
+    draft = SCREENS.draft(who)
+    bulk = site(request).bulk
+    return SCREENS.confirm_page(
+        request, who, draft, "bulk_confirm.html", tab="bulk",
+        accounts=bulk.accounts(who.standing.user),
+        need=bulk.requirement(who.institution, who.standing.contract, draft.kind),
+        approval=site(request).approvals.required(who.institution, draft.operation))
 
 
 @router.get("/download")
 def download(request: Request, who: Customer = Depends(ready)):
-    draft = _draft(who)
+    draft = SCREENS.draft(who)
     try:
         data = site(request).bulk.download(who.standing.user, who.standing.contract, draft)
     except OnetimeError as exc:
@@ -149,81 +133,58 @@ def download(request: Request, who: Customer = Depends(ready)):
 def execute(request: Request, who: Customer = Depends(ready),
             form: dict[str, str] = Depends(customer_form)):
     booked = who.session.data.get("bulk_receipt") or {}
-    try:
-        if booked and form.get("request_id") == booked.get("request_id"):
-            # 実行 pressed again after the batch went through (back, or a double click).
-            raise AlreadyBooked("this batch was booked already")
-        draft = _draft(who)
-        if form.get("request_id") != draft.request_id:
-            raise TransferExpired("the confirmation screen is not the pending batch")
-        if site(request).approvals.required(who.institution, draft.operation):
-            asked = site(request).approvals.request_batch(  # 承認: a request, not a booking
-                who.institution, who.standing.user, who.standing.contract, draft,
-                source_ip=http.source_ip(request))
-            return requested(request, who, asked.id, bulk_draft=None, bulk_form=None)
-        receipt = site(request).bulk.execute(
-            who.institution, who.standing.user, who.standing.contract, draft,
-            form.get("confirmation_password", ""), form.get("code", "").strip(),
-            source_ip=http.source_ip(request))
-    except AlreadyBooked as exc:
-        return refuse(request, who, "/bulk/result" if booked else "/bulk", exc)
-    except TransferExpired as exc:
-        remember(request, who, bulk_draft=None)
-        return refuse(request, who, "/bulk", exc)
-    except OnetimeError as exc:
-        return refuse(request, who, "/bulk/confirm", exc)
-    if isinstance(receipt, PendingConfirmation):  # 取引確認 asked: the token app next
-        remember(request, who, bulk_confirming=receipt.to_dict())
-        return RedirectResponse(CONFIRMING, status_code=303)
-    return _done(request, who, draft, receipt)
+    if booked and form.get("request_id") == booked.get("request_id"):
+        # 実行 pressed again after the batch went through (back, or a double click).
+        return refuse(request, who, "/bulk/result",
+                      AlreadyBooked("this batch was booked already"))
+    draft = SCREENS.draft(who)
+
+    def run(password: str, code: str):
+        try:
+            if site(request).approvals.required(who.institution, draft.operation):
+                asked = site(request).approvals.request_batch(  # 承認: a request, no booking
+                    who.institution, who.standing.user, who.standing.contract, draft,
+                    source_ip=http.source_ip(request))
+                return requested(request, who, asked.id, **SCREENS.forget())
+            return site(request).bulk.execute(
+                who.institution, who.standing.user, who.standing.contract, draft, password,
+                code, source_ip=http.source_ip(request))
+        except AlreadyBooked as exc:  # booked meanwhile: the draft stays, nothing to redo
+            return refuse(request, who, "/bulk/result" if booked else "/bulk", exc)
+
+    return SCREENS.execute(request, who, form, draft, run, _done)
 
 
 def _done(request: Request, who: Customer, draft: BulkDraft, receipt: BatchReceipt):
-    remember(request, who, bulk_draft=None, bulk_form=None, bulk_confirming=None,
-             bulk_receipt={
-                 "request_id": draft.request_id, "kind": draft.kind.value,
-                 "journal_id": receipt.journal_id, "lines": receipt.lines,
-                 "total": receipt.total, "fees": receipt.fees,
-                 "value_date": receipt.value_date.isoformat(),
-                 "at": receipt.booked_at.isoformat(), "balance_after": receipt.balance_after})
+    remember(request, who, **SCREENS.forget(), bulk_receipt={
+        "request_id": draft.request_id, "kind": draft.kind.value,
+        "journal_id": receipt.journal_id, "lines": receipt.lines, "total": receipt.total,
+        "fees": receipt.fees, "value_date": receipt.value_date.isoformat(),
+        "at": receipt.booked_at.isoformat(), "balance_after": receipt.balance_after})
     return RedirectResponse("/bulk/result", status_code=303)
 
 
 # -- 取引確認 of the count and total (web/confirming.py) ----------------------------------
 
-CONFIRMING = "/bulk/token-confirmation"
-_SCREEN = {"key": "bulk_confirming", "forget": ("bulk_draft",), "start": "/bulk"}
-
-
 @router.get("/token-confirmation")
 def confirming_page(request: Request, who: Customer = Depends(ready)):
-    draft = _draft(who)
-    pending = confirming.pending_of(who, "bulk_confirming", draft.request_id)
-    accounts = {a.id: a for a in site(request).bulk.accounts(who.standing.user)}
-    if pending is None or draft.from_account_id not in accounts:
-        raise http.Redirect("/bulk/confirm")
-    return confirming.show(request, who, pending, site(request).bulk.confirming,
-                           **_SCREEN, facts="_batch_facts.html", action=CONFIRMING,
-                           offline_view=False, draft=draft,
-                           source=accounts[draft.from_account_id])
+    draft = SCREENS.draft(who)
+    bulk = site(request).bulk
+    return SCREENS.confirming_page(request, who, draft, bulk.confirming,
+                                   accounts=bulk.accounts(who.standing.user),
+                                   facts="_batch_facts.html", offline_view=False)
 
 
 @router.post("/token-confirmation")
 def execute_confirmed(request: Request, who: Customer = Depends(ready),
                       form: dict[str, str] = Depends(customer_form)):
-    draft = _draft(who)
-    pending = confirming.pending_of(who, "bulk_confirming", draft.request_id)
-    if pending is None:
-        raise http.Redirect("/bulk/confirm")
-    try:
-        receipt = site(request).bulk.execute_confirmed(
+    draft = SCREENS.draft(who)
+    return SCREENS.execute_confirmed(
+        request, who, form, draft,
+        lambda pending: site(request).bulk.execute_confirmed(
             who.institution, who.standing.user, who.standing.contract, draft, pending,
-            source_ip=http.source_ip(request))
-    except (*confirming.FINAL, AlreadyBooked) as exc:
-        return confirming.end(request, who, _SCREEN["key"], _SCREEN["forget"], "/bulk", exc)
-    except OnetimeError as exc:  # not approved yet: the same screen again
-        return refuse(request, who, CONFIRMING, exc)
-    return _done(request, who, draft, receipt)
+            source_ip=http.source_ip(request)),
+        _done)
 
 
 @router.get("/result")

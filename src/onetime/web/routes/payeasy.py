@@ -10,15 +10,18 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse
 
 from onetime.banking.domain.errors import BillAlreadyPaid
-from onetime.banking.service.payeasy import PaymentDraft
+from onetime.banking.service.payeasy import PaymentDraft, PaymentReceipt
 from onetime.domain.errors import OnetimeError
 from onetime.web import http
 from onetime.web.deps import Customer, customer_form, ready, site
+from onetime.web.drafts import DraftScreens
 from onetime.web.render import render
 from onetime.web.routes import explain, refusal, refuse, remember
 
 router = APIRouter(prefix="/payeasy")
 BILL_FIELDS = ("from_account", "customer_number", "confirmation_number", "payment_class")
+SCREENS = DraftScreens("payeasy", PaymentDraft.from_dict, (BillAlreadyPaid,),
+                       "the pending payment")
 
 
 @router.get("")
@@ -80,51 +83,33 @@ def prepare(request: Request, who: Customer = Depends(ready),
         return refuse(request, who, "/payeasy/bill", exc, from_account=form.get(
             "from_account", ""), customer_number=form.get("customer_number", ""),
             payment_class=form.get("payment_class", ""))
-    remember(request, who, payeasy_draft=draft.to_dict())
-    return RedirectResponse("/payeasy/confirm", status_code=303)
-
-
-def _draft(who: Customer) -> PaymentDraft:
-    data = who.session.data.get("payeasy_draft")
-    if not data:
-        raise http.Redirect("/payeasy")
-    try:
-        return PaymentDraft.from_dict(data)
-    except (KeyError, TypeError, ValueError):
-        raise http.Redirect("/payeasy") from None
+    return SCREENS.keep(request, who, draft)
 
 
 @router.get("/confirm")
 def confirm_page(request: Request, who: Customer = Depends(ready)):
-    draft = _draft(who)
-    accounts = {a.id: a for a in site(request).payeasy.accounts(who.standing.user)}
-    source = accounts.get(draft.from_account_id)
-    if source is None:
-        raise http.Redirect("/payeasy")
-    need = site(request).payeasy.requirement(who.institution, who.standing.contract)
-    kept = refusal(request, who)
-    return render(request, "payeasy_confirm.html", csrf=who.csrf, me=who.standing,
-                  draft=draft, source=source, need=need,
-                  error=explain(request, kept, who.standing))
+    draft = SCREENS.draft(who)
+    payeasy = site(request).payeasy
+    return SCREENS.confirm_page(
+        request, who, draft, "payeasy_confirm.html",
+        accounts=payeasy.accounts(who.standing.user),
+        need=payeasy.requirement(who.institution, who.standing.contract))
 
 
 @router.post("/confirm")
 def execute(request: Request, who: Customer = Depends(ready),
             form: dict[str, str] = Depends(customer_form)):
-    draft = _draft(who)
-    try:
-        if form.get("request_id") != draft.request_id:
-            raise BillAlreadyPaid("the confirmation screen is not the pending payment")
-        receipt = site(request).payeasy.execute(
-            who.institution, who.standing.user, who.standing.contract, draft,
-            form.get("confirmation_password", ""), form.get("code", "").strip(),
-            source_ip=http.source_ip(request))
-    except BillAlreadyPaid as exc:
-        remember(request, who, payeasy_draft=None)
-        return refuse(request, who, "/payeasy", exc)
-    except OnetimeError as exc:
-        return refuse(request, who, "/payeasy/confirm", exc)
-    remember(request, who, payeasy_draft=None, payeasy_biller=None, payeasy_receipt={
+    draft = SCREENS.draft(who)
+    return SCREENS.execute(
+        request, who, form, draft,
+        lambda password, code: site(request).payeasy.execute(
+            who.institution, who.standing.user, who.standing.contract, draft, password,
+            code, source_ip=http.source_ip(request)),
+        _done)
+
+
+def _done(request: Request, who: Customer, draft: PaymentDraft, receipt: PaymentReceipt):
+    remember(request, who, **SCREENS.forget(), payeasy_biller=None, payeasy_receipt={
         "draft": draft.to_dict(), "receipt_number": receipt.receipt_number,
         "at": receipt.paid_at.isoformat(), "balance_after": receipt.balance_after})
     return RedirectResponse("/payeasy/result", status_code=303)
