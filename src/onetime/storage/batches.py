@@ -84,11 +84,12 @@ class WriteBatches:
                 loop.call_soon(self._flush)
             waiting.append(member)
             try:
-                # Shielded: the batch runs this member's writes whatever happens to the
-                # request; a cancelled caller's use case is finished all the same.
-                await asyncio.shield(member.done)
+                await member.done
             except asyncio.CancelledError:
-                member.done.add_done_callback(lambda _done: self._finish(member))
+                # The batch runs this member's writes whatever happens to the request;
+                # the use case is then run to its end, for nobody (see _flush).
+                if member.done.done() and not member.done.cancelled():
+                    self._finish(member)  # its batch was over already
                 raise
             value = self._resume(member)
         return value
@@ -118,7 +119,10 @@ class WriteBatches:
             for member in batch:
                 member.error = member.error or error
         for member in batch:
-            member.done.set_result(None)
+            if member.done.cancelled():  # its caller was cancelled while it waited
+                self._finish(member)
+            else:
+                member.done.set_result(None)
 
     @staticmethod
     def _writes(batch: list[Member], conn) -> None:

@@ -15,7 +15,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,8 +155,7 @@ class Database:
                 conn.begin():
             yield conn
 
-    @contextmanager
-    def read_then_write(self) -> Iterator[ReadThenWrite]:
+    def read_then_write(self) -> AbstractContextManager[ReadThenWrite]:
         """A read, then writes whose WHERE clauses check again what the read saw.
 
         Only for conditional writes, like the token repository's: between the read and
@@ -172,14 +171,18 @@ class Database:
         connection, for a write the repository makes one statement (a statement is a
         transaction of its own), and `write()` turns the connection into a transaction
         for several.
+
+        SQLite inside `call`: the writes join the event-loop turn's batch (_Batched).
         """
-        if not self.is_sqlite:
-            transaction = self._pg_read_then_write()
-        elif (member := MEMBER.get()) is not None and self._batches is not None:
-            transaction = self._batched_read_then_write(member)
-        else:
-            transaction = self._sqlite_read_then_write()
-        with unavailable_as_domain_error(), transaction as tx:
+        if self._batches is not None and (member := MEMBER.get()) is not None:
+            return _Batched(self, member)
+        return self._read_then_write()
+
+    @contextmanager
+    def _read_then_write(self) -> Iterator[ReadThenWrite]:
+        with unavailable_as_domain_error(), \
+                (self._sqlite_read_then_write() if self.is_sqlite
+                 else self._pg_read_then_write()) as tx:
             yield tx
 
     @contextmanager
@@ -239,45 +242,6 @@ class Database:
             conn.commit()  # SQLAlchemy joined the transaction: its COMMIT ends it
         elif conn.connection.driver_connection.in_transaction:
             conn.connection.driver_connection.commit()
-
-    @contextmanager
-    def _batched_read_then_write(self, member) -> Iterator[ReadThenWrite]:
-        """read_then_write inside `call` on SQLite: the writes join this turn's batch.
-
-        The read is as in _sqlite_read_then_write, on the thread's kept connection. The
-        first write waits (parks) for the batch, which holds the writer lock and the
-        transaction (_write_batch); this use case's writes are a savepoint in it, undone
-        alone if they fail. Its answer waits for the batch's COMMIT.
-        """
-        conn = self._kept.current()
-        driver = conn.connection.driver_connection
-        writing = False
-
-        def write() -> Connection:
-            nonlocal writing
-            if not writing:
-                if conn.in_transaction():
-                    conn.commit()  # a read through SQLAlchemy autobegan: end it first
-                member.park()  # returns inside the batch's transaction
-                writing = True  # from here on, the transaction is the batch's to end
-                driver.execute("SAVEPOINT onetime_member")
-            return conn
-
-        try:
-            yield ReadThenWrite(conn, write, write)
-        except BaseException:
-            if writing:
-                driver.execute("ROLLBACK TO onetime_member")
-                driver.execute("RELEASE onetime_member")
-                member.undone = True
-            elif conn.in_transaction():
-                conn.rollback()
-            raise
-        if writing:
-            driver.execute("RELEASE onetime_member")
-            member.park()  # until the batch committed; raises what its COMMIT raised
-        elif conn.in_transaction():
-            conn.commit()
 
     def _write_batch(self, run_writes: Callable[[Connection], None]) -> None:
         """One batch's transaction: the writer lock, BEGIN IMMEDIATE, every member's
@@ -415,6 +379,55 @@ class _KeptConnections:
         for conn in kept:
             conn.close()
         self._local = threading.local()
+
+
+class _Batched:
+    """read_then_write inside `call` on SQLite: the writes join this turn's batch.
+
+    The read is as in _sqlite_read_then_write, on the thread's kept connection. The
+    first write waits (parks) for the batch, which holds the writer lock and the
+    transaction (Database._write_batch); this use case's writes are a savepoint in it,
+    undone alone if they fail. The block ends when the batch has committed. A class, not
+    a generator: this runs in every verification, between greenlet switches.
+    """
+
+    __slots__ = ("_conn", "_db", "_member", "_writing")
+
+    def __init__(self, db: Database, member) -> None:
+        self._db, self._member, self._writing = db, member, False
+
+    def __enter__(self) -> ReadThenWrite:
+        with unavailable_as_domain_error():
+            self._conn = self._db._kept.current()
+        return ReadThenWrite(self._conn, self.write, self.write)
+
+    def write(self) -> Connection:
+        if not self._writing:
+            conn = self._conn
+            if conn.in_transaction():
+                conn.commit()  # a read through SQLAlchemy autobegan: end it first
+            self._member.park()  # returns inside the batch's transaction
+            self._writing = True  # from here on, the transaction is the batch's to end
+            conn.connection.driver_connection.execute("SAVEPOINT onetime_member")
+        return self._conn
+
+    def __exit__(self, _type, error, _traceback) -> None:
+        with unavailable_as_domain_error():
+            conn = self._conn
+            if error is not None:
+                if self._writing:
+                    driver = conn.connection.driver_connection
+                    driver.execute("ROLLBACK TO onetime_member")
+                    driver.execute("RELEASE onetime_member")
+                    self._member.undone = True
+                elif conn.in_transaction():
+                    conn.rollback()
+                raise error  # as an unavailable database's error, if it is one
+            if self._writing:
+                conn.connection.driver_connection.execute("RELEASE onetime_member")
+                self._member.park()  # until the batch committed; raises what COMMIT raised
+            elif conn.in_transaction():
+                conn.commit()
 
 
 def _end_kept(conn: Connection) -> None:
