@@ -417,7 +417,7 @@ class TestInsertMany:
                                         confirmed_at=now, activated_at=now))
                  for n in range(3)]
         with ctx.db.write() as conn:
-            ctx.tokens.insert_many(conn, institution.id, fresh)
+            ctx.token_import.insert_many(conn, institution.id, fresh)
         with ctx.db.read() as conn:
             read = [ctx.tokens.get(conn, institution.id, user) for user, _ in fresh]
         for token, (user, new) in zip(read, fresh, strict=True):
@@ -433,6 +433,6 @@ class TestInsertMany:
         for clash in ([("jiro", new_token(now, "FREE1")), ("taro", new_token(now, "FREE2"))],
                       [("jiro", new_token(now, "FREE1")), ("hanako", new_token(now, "TAKEN"))]):
             with pytest.raises(DuplicateKey), ctx.db.write() as conn:
-                ctx.tokens.insert_many(conn, institution.id, clash)
+                ctx.token_import.insert_many(conn, institution.id, clash)
             with ctx.db.read() as conn:
                 assert ctx.tokens.get(conn, institution.id, "jiro") is None

@@ -189,7 +189,7 @@ class ImportService:
         written: list[ImportedToken] = []  # in document order, as the spool is
         count = 0
         serials_written: set[str] = set()  # two users of one document with one serial
-        repo = self.ctx.tokens
+        repo, bulk = self.ctx.tokens, self.ctx.token_import
         done, inserted, analyzed_at = len(staged.refused), 0, 250
         with self.ctx.db.write() as conn:
             for rows in staged.batches(spool):
@@ -200,8 +200,8 @@ class ImportService:
                         refused[index] = (given_serial, SkipReason.DUPLICATE_USER)
                     else:
                         batch.append((index, given_serial, user_id, new))
-                holders = repo.serial_holders(conn, [new.serial for *_, new in batch])
-                current = repo.by_users(conn, institution.id, [u for _, _, u, _ in batch])
+                holders = bulk.serial_holders(conn, [new.serial for *_, new in batch])
+                current = bulk.by_users(conn, institution.id, [u for _, _, u, _ in batch])
                 fresh: list[tuple[str, NewToken]] = []
                 for index, given_serial, user_id, new in batch:
                     holder = holders.get(new.serial, (institution.id, user_id))
@@ -222,12 +222,12 @@ class ImportService:
                         written.append(ImportedToken(new.serial, user_id, new.state))
                 # The unique (institution_id, user_id) and serial constraints arbitrate a
                 # concurrent issuance: DuplicateKey, and import_pskc tries once more.
-                repo.insert_many(conn, institution.id, fresh)
+                bulk.insert_many(conn, institution.id, fresh)
                 inserted += len(fresh)
                 if inserted >= analyzed_at * 2:
                     # Statistics as the table doubles: a few ANALYZEs in all, where one a
                     # batch cost a third of a 100 000-key import on PostgreSQL.
-                    repo.refresh_statistics(conn)
+                    bulk.refresh_statistics(conn)
                     analyzed_at = inserted
                 done += len(rows)
                 if progress:
