@@ -188,12 +188,15 @@ class ImportService:
         refused = dict(staged.refused)
         written: list[ImportedToken] = []  # in document order, as the spool is
         count = 0
-        serials_written: set[str] = set()  # two users of one document with one serial
         repo, bulk = self.ctx.tokens, self.ctx.token_import
         done, inserted, analyzed_at = len(staged.refused), 0, 250
         with self.ctx.db.write() as conn:
             for rows in staged.batches(spool):
                 batch = []
+                # Two users of the document with one serial: an earlier batch's serials are
+                # in the table by now (serial_holders finds them), so only this batch's are
+                # remembered, and memory does not grow with the document.
+                serials_written: set[str] = set()
                 for row in rows:
                     index, given_serial, user_id, new = self._new_token(row, state, now)
                     if user_id in staged.duplicates:
