@@ -4,8 +4,9 @@ Two passes, memory flat whatever the document's size. The first streams the docu
 (`pskc_reader.stream`): each key is decrypted, checked and, if importable, encrypted at
 rest and appended to a spool (an anonymous temporary file, BATCH rows a record), so a
 document that cannot be read, decrypted or authenticated raises InvalidPskc having
-written nothing; only the user IDs are counted in memory, for the rule that a user
-named twice gets neither key. The second writes the spool in one transaction, a batch
+written nothing; the user IDs go through a fixed-size filter (`repeats.RepeatFilter`,
+the candidates counted again from the spool), for the rule that a user named twice gets
+neither key. The second writes the spool in one transaction, a batch
 of rows per statement, with one audit entry. A key that cannot be imported is skipped
 with a reason.
 """
@@ -28,8 +29,9 @@ from onetime.domain.errors import InvalidUserId
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import HOTP_LOOK_AHEAD, TokenKind, TokenState, secret_aad
 from onetime.domain.values import MAX_DIGITS, MIN_DIGITS
-from onetime.service import pskc_reader
+from onetime.service import pskc_reader, repeats
 from onetime.service.context import Context
+from onetime.service.repeats import RepeatFilter
 from onetime.service.tokens import new_serial
 from onetime.storage.conflicts import DuplicateKey
 from onetime.storage.tokens import NewToken
@@ -122,7 +124,7 @@ class ImportService:
                spool: BinaryIO, progress: Progress | None) -> _Staged:
         """Read, check and encrypt every key; the importable ones go to `spool`."""
         staged = _Staged()
-        users: Counter[str] = Counter()
+        users = RepeatFilter(repeats.BITS)
         rows: list[tuple] = []
         for index, key in enumerate(pskc_reader.stream(document, psk_hex, password)):
             staged.keys = index + 1
@@ -130,7 +132,7 @@ class ImportService:
                 staged.refused[index] = (key.serial, reason)
             else:
                 assert key.user_id  # narrowing only: _refusal let no key through without it
-                users[key.user_id] += 1
+                users.add(key.user_id)
                 rows.append(self._row(institution, index, key, state))
                 if len(rows) == BATCH:
                     staged.spool(spool, rows)
@@ -139,7 +141,8 @@ class ImportService:
                 progress("read", staged.keys)
         staged.spool(spool, rows)
         # Which of two devices is the user's is not ours to guess: neither is bound.
-        staged.duplicates = {user for user, count in users.items() if count > 1}
+        staged.duplicates = users.repeated(row[2] for rows in staged.batches(spool)
+                                           for row in rows)
         return staged
 
     def _row(self, institution: Institution, index: int, key: pskc_reader.Key,
