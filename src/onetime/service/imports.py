@@ -43,6 +43,8 @@ MAX_COUNTER = 2**63 - 1 - HOTP_LOOK_AHEAD
 SERIAL_PATTERN = re.compile(r"[\x21-\x7e]{1,40}")
 # Rows per INSERT and per look-up: SQLite allows 32 766 bound values a statement.
 BATCH = 1_000
+# Where a spooled row (see ImportService._row) holds the user ID.
+_USER = 2
 # ("read" or "write", keys done so far)
 Progress = Callable[[str, int], None]
 
@@ -141,7 +143,7 @@ class ImportService:
                 progress("read", staged.keys)
         staged.spool(spool, rows)
         # Which of two devices is the user's is not ours to guess: neither is bound.
-        staged.duplicates = users.repeated(row[2] for rows in staged.batches(spool)
+        staged.duplicates = users.repeated(row[_USER] for rows in staged.batches(spool)
                                            for row in rows)
         return staged
 
