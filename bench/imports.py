@@ -2,24 +2,49 @@
 
 Writes a BENCH_IMPORT_KEYS-key document (default 100 000 TOTP keys under a pre-shared
 key) to a file, then for each database runs `onetime tokens import` on a fresh site as
-a subprocess and reports keys/s (wall, document reading included) and the process's
-peak RSS (its own rusage, from wait4).
+a subprocess and reports keys/s (wall, document reading included), keys per CPU second
+of the command (wait4's rusage) and its own peak RSS (VmHWM, reported by bench.peak).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from bench.pskcdoc import KEYS_PER_REQUEST, PskcKeys, document, write
 from tests.e2e import servers
 
 KEYS = int(os.environ.get("BENCH_IMPORT_KEYS", "100000"))
 DBS = [d for d in os.environ.get("BENCH_DBS", "sqlite,postgresql").split(",") if d]
+
+
+@dataclass(frozen=True)
+class Run:
+    """How a child process ran: its exit code, CPU seconds and own peak RSS in MiB."""
+
+    returncode: int
+    cpu: float
+    peak_mib: float
+
+
+def run_module(args: list[str], *, env: dict[str, str], stdout: IO, stderr: IO) -> Run:
+    """Run `python -m ARGS…` as a child and measure it: its CPU from wait4, its peak RSS
+    as it reports it through bench.peak (wait4's ru_maxrss would count this parent's)."""
+    with tempfile.NamedTemporaryFile("r", prefix="onetime-peak-") as peak:
+        child = subprocess.Popen([sys.executable, "-m", "bench.peak", peak.name, *args],
+                                 env=env, stdout=stdout, stderr=stderr)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        kib = peak.read().strip()
+    return Run(child.returncode, usage.ru_utime + usage.ru_stime,
+               int(kib) / 1024 if kib else math.nan)
 
 
 def measure(kind: str, root: Path, document: Path,
@@ -31,20 +56,16 @@ def measure(kind: str, root: Path, document: Path,
         site.ctx.db.dispose()
         started = time.perf_counter()
         with (root / f"{kind}.out").open("w+") as out, (root / f"{kind}.err").open("w+") as err:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "onetime.cli", "tokens", "import", "--service-id",
+            run = run_module(
+                ["onetime.cli", "tokens", "import", "--service-id",
                  site.institution.service_id, str(document), "--psk-hex", keys.psk.hex(),
                  "--confirmed"], env={**os.environ, **site.env}, stdout=out, stderr=err)
-            # wait4: this child's own rusage, whose ru_maxrss is its peak RSS in KiB.
-            _, status, usage = os.wait4(child.pid, 0)
-            child.returncode = os.waitstatus_to_exitcode(status)
             seconds = time.perf_counter() - started
             out.seek(0)
             err.seek(0)
-            if child.returncode != 0:
+            if run.returncode != 0:
                 raise RuntimeError(err.read()[-2000:])
-            cpu = usage.ru_utime + usage.ru_stime
-            return (keys.count / seconds, keys.count / cpu, usage.ru_maxrss / 1024,
+            return (keys.count / seconds, keys.count / run.cpu, run.peak_mib,
                     out.read().strip())
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from onetime.domain.errors import InvalidPskc
 from onetime.otp import hotp, totp
+from onetime.service import imports, repeats
 from tests.api.helpers import BASE, assert_problem, row_counts
 
 IMPORT = f"{BASE}/tokens/import"
@@ -489,6 +490,31 @@ class TestLargeDocuments:
         code = totp(secret_of("u02499"), api.clock.now().timestamp(), digits=6, period=30,
                     algorithm="sha256")
         assert api.verify("u02499", code).json()["result"] == "accepted"
+
+    def test_a_serial_repeated_in_a_later_batch_is_token_exists(self, post_import,
+                                                                monkeypatch):
+        """Batches of 2: a serial repeated within a batch, and one repeated two batches
+        later (the table, in the import's transaction, holds the first by then)."""
+        monkeypatch.setattr(imports, "BATCH", 2)
+        keys = [totp_key("a1", "SAME"), totp_key("a2"), totp_key("a3", "PAIR"),
+                totp_key("a4", "PAIR"), totp_key("a5", "SAME")]
+        body = post_import(document(*keys)).json()
+        assert body["skipped"] == [{"serial": "PAIR", "reason": "token_exists"},
+                                   {"serial": "SAME", "reason": "token_exists"}]
+        assert [(t["user_id"], t["serial"]) for t in body["tokens"]] == \
+            [("a1", "SAME"), ("a2", "T-a2"), ("a3", "PAIR")]
+
+    def test_duplicate_users_with_a_filter_full_of_false_candidates(self, post_import,
+                                                                   monkeypatch):
+        """A filter of 8 bits makes a candidate of nearly every user: the exact count
+        from the spool still refuses only the user named twice."""
+        monkeypatch.setattr(repeats, "BITS", 8)
+        keys = [totp_key(f"u{n}") for n in range(40)]
+        keys[5], keys[30] = totp_key("twice", "TW-1"), totp_key("twice", "TW-2")
+        body = post_import(document(*keys)).json()
+        assert body["skipped"] == [{"serial": "TW-1", "reason": "duplicate_user"},
+                                   {"serial": "TW-2", "reason": "duplicate_user"}]
+        assert body["imported"] == 38
 
     def test_without_the_list_the_counts_and_the_rows_are_the_same(self, services, api_key,
                                                                    ctx):

@@ -9,7 +9,6 @@ import psycopg
 import pytest
 
 from onetime.domain.tokens import TokenState
-from onetime.storage.conflicts import DuplicateKey
 from onetime.storage.tokens import TokenRepository
 
 from .conftest import new_token
@@ -404,35 +403,3 @@ class TestRewrap:
             assert {r.user_id for r in ctx.tokens.secrets_not_under(conn, "k1", 10)} == \
                 {"taro", "hanako"}
             assert ctx.tokens.secrets_not_under(conn, "k0", 10) == []
-
-
-class TestInsertMany:
-    """The import's bulk insert (COPY on PostgreSQL, sqlite3's executemany on SQLite)."""
-
-    def test_rows_read_back_as_written(self, ctx, institution, clock):
-        """Every column as an issuance would write it, datetimes in UTC included."""
-        now = clock.now()
-        fresh = [(f"bulk{n}", new_token(now, f"BULK{n:04d}", secret_key_id="k1",
-                                        secret_blob=bytes([n]) * 3, last_step=n or None,
-                                        confirmed_at=now, activated_at=now))
-                 for n in range(3)]
-        with ctx.db.write() as conn:
-            ctx.tokens.insert_many(conn, institution.id, fresh)
-        with ctx.db.read() as conn:
-            read = [ctx.tokens.get(conn, institution.id, user) for user, _ in fresh]
-        for token, (user, new) in zip(read, fresh, strict=True):
-            assert (token.user_id, token.serial, token.state, token.secret_blob,
-                    token.last_step, token.issued_at, token.expires_at, token.confirmed_at,
-                    token.failures) == (user, new.serial, new.state, new.secret_blob,
-                                        new.last_step, now, new.expires_at, now, 0)
-
-    def test_a_taken_user_or_serial_is_duplicate_key_and_writes_nothing(self, ctx, rows,
-                                                                      institution, clock):
-        rows.insert("taro", "TAKEN")
-        now = clock.now()
-        for clash in ([("jiro", new_token(now, "FREE1")), ("taro", new_token(now, "FREE2"))],
-                      [("jiro", new_token(now, "FREE1")), ("hanako", new_token(now, "TAKEN"))]):
-            with pytest.raises(DuplicateKey), ctx.db.write() as conn:
-                ctx.tokens.insert_many(conn, institution.id, clash)
-            with ctx.db.read() as conn:
-                assert ctx.tokens.get(conn, institution.id, "jiro") is None

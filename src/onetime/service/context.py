@@ -17,6 +17,7 @@ from onetime.storage.database import Database
 from onetime.storage.institutions import InstitutionRepository
 from onetime.storage.outbox import OutboxRepository
 from onetime.storage.setup_sessions import SetupSessionRepository
+from onetime.storage.token_import import TokenImportRepository
 from onetime.storage.tokens import TokenRepository
 
 
@@ -28,6 +29,7 @@ class Context:
     # argon2id cost of the setup protocol's password-derived key (tests use a cheap one).
     setup_kdf: KdfParams
     tokens: TokenRepository = field(default_factory=TokenRepository)
+    token_import: TokenImportRepository = field(default_factory=TokenImportRepository)
     institutions: InstitutionRepository = field(default_factory=InstitutionRepository)
     audit: AuditRepository = field(default_factory=AuditRepository)
     outbox: OutboxRepository = field(default_factory=OutboxRepository)

@@ -4,8 +4,9 @@ Two passes, memory flat whatever the document's size. The first streams the docu
 (`pskc_reader.stream`): each key is decrypted, checked and, if importable, encrypted at
 rest and appended to a spool (an anonymous temporary file, BATCH rows a record), so a
 document that cannot be read, decrypted or authenticated raises InvalidPskc having
-written nothing; only the user IDs are counted in memory, for the rule that a user
-named twice gets neither key. The second writes the spool in one transaction, a batch
+written nothing; the user IDs go through a fixed-size filter (`repeats.RepeatFilter`,
+the candidates counted again from the spool), for the rule that a user named twice gets
+neither key. The second writes the spool in one transaction, a batch
 of rows per statement, with one audit entry. A key that cannot be imported is skipped
 with a reason.
 """
@@ -28,9 +29,10 @@ from onetime.domain.errors import InvalidUserId
 from onetime.domain.institutions import Institution
 from onetime.domain.tokens import HOTP_LOOK_AHEAD, TokenKind, TokenState, secret_aad
 from onetime.domain.values import MAX_DIGITS, MIN_DIGITS
-from onetime.service import pskc_reader
+from onetime.service import pskc_reader, repeats
 from onetime.service.context import Context
 from onetime.service.pskc_key import Key
+from onetime.service.repeats import RepeatFilter
 from onetime.service.tokens import new_serial
 from onetime.storage.conflicts import DuplicateKey
 from onetime.storage.tokens import NewToken
@@ -42,6 +44,8 @@ MAX_COUNTER = 2**63 - 1 - HOTP_LOOK_AHEAD
 SERIAL_PATTERN = re.compile(r"[\x21-\x7e]{1,40}")
 # Rows per INSERT and per look-up: SQLite allows 32 766 bound values a statement.
 BATCH = 1_000
+# Where a spooled row (see ImportService._row) holds the user ID.
+_USER = 2
 # ("read" or "write", keys done so far)
 Progress = Callable[[str, int], None]
 
@@ -123,7 +127,7 @@ class ImportService:
                spool: BinaryIO, progress: Progress | None) -> _Staged:
         """Read, check and encrypt every key; the importable ones go to `spool`."""
         staged = _Staged()
-        users: Counter[str] = Counter()
+        users = RepeatFilter(repeats.BITS)
         rows: list[tuple] = []
         for index, key in enumerate(pskc_reader.stream(document, psk_hex, password)):
             staged.keys = index + 1
@@ -131,7 +135,7 @@ class ImportService:
                 staged.refused[index] = (key.serial, reason)
             else:
                 assert key.user_id  # narrowing only: _refusal let no key through without it
-                users[key.user_id] += 1
+                users.add(key.user_id)
                 rows.append(self._row(institution, index, key, state))
                 if len(rows) == BATCH:
                     staged.spool(spool, rows)
@@ -140,7 +144,8 @@ class ImportService:
                 progress("read", staged.keys)
         staged.spool(spool, rows)
         # Which of two devices is the user's is not ours to guess: neither is bound.
-        staged.duplicates = {user for user, count in users.items() if count > 1}
+        staged.duplicates = users.repeated(row[_USER] for rows in staged.batches(spool)
+                                           for row in rows)
         return staged
 
     def _row(self, institution: Institution, index: int, key: Key,
@@ -189,20 +194,23 @@ class ImportService:
         refused = dict(staged.refused)
         written: list[ImportedToken] = []  # in document order, as the spool is
         count = 0
-        serials_written: set[str] = set()  # two users of one document with one serial
-        repo = self.ctx.tokens
+        repo, bulk = self.ctx.tokens, self.ctx.token_import
         done, inserted, analyzed_at = len(staged.refused), 0, 250
         with self.ctx.db.write() as conn:
             for rows in staged.batches(spool):
                 batch = []
+                # Two users of the document with one serial: an earlier batch's serials are
+                # in the table by now (serial_holders finds them), so only this batch's are
+                # remembered, and memory does not grow with the document.
+                serials_written: set[str] = set()
                 for row in rows:
                     index, given_serial, user_id, new = self._new_token(row, state, now)
                     if user_id in staged.duplicates:
                         refused[index] = (given_serial, SkipReason.DUPLICATE_USER)
                     else:
                         batch.append((index, given_serial, user_id, new))
-                holders = repo.serial_holders(conn, [new.serial for *_, new in batch])
-                current = repo.by_users(conn, institution.id, [u for _, _, u, _ in batch])
+                holders = bulk.serial_holders(conn, [new.serial for *_, new in batch])
+                current = bulk.by_users(conn, institution.id, [u for _, _, u, _ in batch])
                 fresh: list[tuple[str, NewToken]] = []
                 for index, given_serial, user_id, new in batch:
                     holder = holders.get(new.serial, (institution.id, user_id))
@@ -223,12 +231,12 @@ class ImportService:
                         written.append(ImportedToken(new.serial, user_id, new.state))
                 # The unique (institution_id, user_id) and serial constraints arbitrate a
                 # concurrent issuance: DuplicateKey, and import_pskc tries once more.
-                repo.insert_many(conn, institution.id, fresh)
+                bulk.insert_many(conn, institution.id, fresh)
                 inserted += len(fresh)
                 if inserted >= analyzed_at * 2:
                     # Statistics as the table doubles: a few ANALYZEs in all, where one a
                     # batch cost a third of a 100 000-key import on PostgreSQL.
-                    repo.refresh_statistics(conn)
+                    bulk.refresh_statistics(conn)
                     analyzed_at = inserted
                 done += len(rows)
                 if progress:

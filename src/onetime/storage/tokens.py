@@ -8,12 +8,10 @@ of processes. A rowcount of 0 means another request changed the token first.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-import psycopg
 from sqlalchemy import (
     Connection,
     String,
@@ -24,14 +22,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 
 from onetime.domain.tokens import Token, TokenKind, TokenState, state_after_release
 from onetime.storage.audit import APPEND, ENTRY_COLUMNS
-from onetime.storage.conflicts import SQLITE_DUPLICATE, DuplicateKey, duplicate_key_as_conflict
-from onetime.storage.driver import DriverStatement, from_db, to_db
+from onetime.storage.conflicts import duplicate_key_as_conflict
+from onetime.storage.driver import DriverStatement, from_db
 from onetime.storage.schema import UTCDateTime, audit_log, tokens
 
 S = TokenState
@@ -396,113 +393,3 @@ class TokenRepository:
             update(tokens).where(tokens.c.id == token_id, tokens.c[key_col] == old_key_id)
             .values({key_col: new_key_id, blob_col: blob})
         ).rowcount)
-
-    # -- bulk import: a batch of rows per statement -------------------------------------
-
-    def serial_holders(self, conn: Connection, serials: list[str]) -> dict[str, tuple[int, str]]:
-        """(institution ID, user ID) of the token holding each of `serials` that is held."""
-        if not serials:
-            return {}
-        rows = conn.execute(
-            select(tokens.c.serial, tokens.c.institution_id, tokens.c.user_id)
-            .where(tokens.c.serial.in_(serials))).all()
-        return {serial: (institution_id, user_id) for serial, institution_id, user_id in rows}
-
-    def by_users(self, conn: Connection, institution_id: int,
-                 user_ids: list[str]) -> dict[str, Token]:
-        """The current token of each of `user_ids` that has one."""
-        if not user_ids:
-            return {}
-        rows = conn.execute(select(*TOKEN_COLUMNS).where(
-            tokens.c.institution_id == institution_id, tokens.c.user_id.in_(user_ids))).all()
-        return {token.user_id: token for token in map(_row_to_token, rows)}
-
-    def insert_many(self, conn: Connection, institution_id: int,
-                    new_tokens: list[tuple[str, NewToken]]) -> None:
-        """Insert fresh tokens for users who have none, in one multi-row statement.
-
-        Raises DuplicateKey if one of the users or serials is taken meanwhile.
-        """
-        if not new_tokens:
-            return
-        rows = [{**new.__dict__, "state": new.state.value, "kind": new.kind.value,
-                 "institution_id": institution_id, "user_id": user_id, "failures": 0,
-                 "drift": 0, "suspended_at": None, "revoked_at": None,
-                 "setup_available_at": None} for user_id, new in new_tokens]
-        driver = conn.connection.driver_connection
-        if isinstance(driver, psycopg.Connection):
-            # COPY: a third of the executemany's time per row on PostgreSQL (issue 15).
-            _copy_rows(driver, rows)
-        elif isinstance(driver, sqlite3.Connection):
-            # sqlite3's own executemany of one prepared INSERT, in this transaction: it
-            # loops in C, where SQLAlchemy's converted each row's values in Python first
-            # (half the import's writing time). (A VALUES list of 1 000 rows cost 5x the
-            # client CPU to compile; RETURNING's insertmanyvalues 2x.)
-            _insert_rows_sqlite(driver, rows)
-        else:
-            with duplicate_key_as_conflict():
-                conn.execute(insert(tokens), rows)
-
-    def refresh_statistics(self, conn: Connection) -> None:
-        """After a bulk insert: the planner's row count, so that IN look-ups use the index.
-
-        Within one long import the table grows while the planner still believes it small,
-        and the next batch's look-ups would scan it. PostgreSQL only (SQLite has no such
-        estimate to go stale that matters here).
-        """
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE tokens"))
-
-
-_COPY_COLUMNS = [column.name for column in tokens.columns if column.name != "id"]
-
-
-# Where the datetimes are in a row of _COPY_COLUMNS (UTCDateTime columns).
-_COPY_DATETIMES = [i for i, name in enumerate(_COPY_COLUMNS)
-                   if isinstance(tokens.c[name].type, UTCDateTime)]
-
-
-def _values(rows: list[dict], dialect_name: str) -> list[list]:
-    """The rows as lists in _COPY_COLUMNS' order, datetimes as UTCDateTime stores them.
-
-    A batch's rows share their few datetimes (an import's `now`): each is converted
-    once, where converting 7 of 26 values a row cost more than the INSERT on SQLite.
-    """
-    converted: dict[datetime, datetime | str] = {}
-    out = []
-    for row in rows:
-        values = [row.get(name) for name in _COPY_COLUMNS]
-        for i in _COPY_DATETIMES:
-            if (value := values[i]) is not None:
-                if (done := converted.get(value)) is None:
-                    done = converted[value] = to_db(value, dialect_name)
-                values[i] = done
-        out.append(values)
-    return out
-
-
-def _copy_rows(driver, rows: list[dict]) -> None:
-    """COPY `rows` into tokens on a psycopg connection; DuplicateKey on a unique clash."""
-    statement = f"COPY tokens ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for values in _values(rows, "postgresql"):
-                copy.write_row(values)
-    except psycopg.errors.UniqueViolation as error:
-        raise DuplicateKey("a concurrent writer took this unique key first") from error
-
-
-# S608: the table's own column names, no input.
-_INSERT_SQLITE = (f"INSERT INTO tokens ({', '.join(_COPY_COLUMNS)}) "  # noqa: S608
-                  f"VALUES ({', '.join('?' * len(_COPY_COLUMNS))})")
-
-
-def _insert_rows_sqlite(driver: sqlite3.Connection, rows: list[dict]) -> None:
-    """INSERT `rows` on a sqlite3 connection; DuplicateKey on a unique clash."""
-    values = _values(rows, "sqlite")
-    try:
-        driver.executemany(_INSERT_SQLITE, values)
-    except sqlite3.IntegrityError as error:
-        if getattr(error, "sqlite_errorcode", None) in SQLITE_DUPLICATE:
-            raise DuplicateKey("a concurrent writer took this unique key first") from error
-        raise
