@@ -21,7 +21,6 @@ turn an accepted code into a counted replay. Any other exception is a bug: a 500
 from __future__ import annotations
 
 import email.message
-import logging
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -39,7 +38,6 @@ from onetime.service.services import Services
 
 PATH = re.compile(r"/api/v1/services/([^/]+)/users/([^/]+)/verifications")
 JSON_TYPE = (b"content-type", b"application/json")
-log = logging.getLogger(__name__)
 
 
 class VerificationFastPath:
