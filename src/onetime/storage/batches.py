@@ -1,8 +1,8 @@
 """Group commit on SQLite: the writes of one turn of the event loop in one transaction.
 
 Every verification writes (the token's step or failure count, and its audit entry). On
-SQLite each transaction costs a turn of the writer lock (storage/database.py
-_WriterLock), a BEGIN IMMEDIATE and a COMMIT, and the COMMIT appends whole pages to the
+SQLite each transaction costs a turn of the writer lock (storage/sqlite.py
+WriterLock), a BEGIN IMMEDIATE and a COMMIT, and the COMMIT appends whole pages to the
 WAL: the token's, and the audit log's and its indexes', which the sealing round then
 copies into the database file again. The verifications whose requests arrived in one
 turn of a worker's event loop share those: one lock turn, one transaction, and the

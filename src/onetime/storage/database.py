@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-import sqlite3
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -32,6 +30,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from onetime.files import create_private
+from onetime.storage import sqlite
 from onetime.storage.availability import unavailable_as_domain_error
 from onetime.storage.batches import MEMBER, WriteBatches
 
@@ -80,11 +79,11 @@ class Database:
             self.engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None,
                                         connect_args={"check_same_thread": False,
                                                       "timeout": busy_timeout})
-            _configure_sqlite(self.engine, busy_timeout, checkpoint_on_commit=not serving)
+            sqlite.configure(self.engine, busy_timeout, checkpoint_on_commit=not serving)
             path = self.engine.url.database
-            self._writer = _WriterLock(f"{path}.writer-lock") \
+            self._writer = sqlite.WriterLock(f"{path}.writer-lock") \
                 if path and path != ":memory:" and not path.startswith("file:") else None
-            self._kept = _KeptConnections(self.engine) if self._writer else None
+            self._kept = sqlite.KeptConnections(self.engine) if self._writer else None
             # Group commit for `call`'s use cases (storage/batches.py): a file database,
             # whose writers other processes may be (an in-memory one has one connection).
             self._batches = WriteBatches(self._write_batch) if self._kept else None
@@ -256,7 +255,7 @@ class Database:
                 run_writes(conn)
                 self._sqlite_commit(conn)
             except BaseException:
-                _end_kept(conn)
+                sqlite.end_kept(conn)
                 raise
 
     def checkpoint(self) -> None:
@@ -341,46 +340,6 @@ class Database:
         self._loop_engine = None
 
 
-class _KeptConnections:
-    """One SQLite connection per thread, kept checked out for read_then_write.
-
-    A pool checkout and check-in (events, the reset's ROLLBACK) cost about a tenth of a
-    verification's CPU (issue 15's profile); a thread's kept connection is handed back
-    as it was left: with no transaction open (committed, or rolled back on an error).
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._local = threading.local()
-        self._all: list[Connection] = []
-        self._lock = threading.Lock()
-
-    def current(self) -> Connection:
-        """This thread's kept connection (connected afresh if it was closed or lost)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.invalidated:
-            conn = self._engine.connect()
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
-
-    @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        conn = self.current()
-        try:
-            yield conn
-        finally:
-            _end_kept(conn)
-
-    def close(self) -> None:
-        with self._lock:
-            kept, self._all = self._all, []
-        for conn in kept:
-            conn.close()
-        self._local = threading.local()
-
-
 class _Batched:
     """read_then_write inside `call` on SQLite: the writes join this turn's batch.
 
@@ -430,18 +389,6 @@ class _Batched:
                 conn.commit()
 
 
-def _end_kept(conn: Connection) -> None:
-    """A kept connection left by an error: end its transaction, as a check-in would (also
-    a driver-level one)."""
-    if conn.in_transaction() or (not conn.invalidated
-                                 and conn.connection.driver_connection.in_transaction):
-        try:
-            conn.rollback()
-            conn.connection.driver_connection.rollback()
-        except (exc.SQLAlchemyError, sqlite3.Error):
-            conn.invalidate()  # not reusable: the next use connects afresh
-
-
 @dataclass(frozen=True)
 class PoolUse:
     """Connections of a process's pools: their configured size, and how many are lent out."""
@@ -461,47 +408,6 @@ class ReadThenWrite:
     conn: Connection
     write: Callable[[], Connection]
     write_one: Callable[[], Connection]
-
-
-class _WriterLock:
-    """One SQLite writer at a time among the processes on this machine, queued by the kernel.
-
-    SQLite's busy handler polls with sleeps of 1, 2, 5, 10 … 100 ms, so a writer that
-    finds the lock taken waits far longer than the holder keeps it; flock() wakes the
-    next writer the moment the lock is released. BEGIN IMMEDIATE still takes SQLite's own
-    lock, and still waits (busy_timeout) for writers that do not use this file.
-    """
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._lock = threading.RLock()  # the threads of one process share the file lock
-        self._depth = 0
-        self._fd: int | None = None
-        self._pid = 0
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        if not self._lock.acquire(timeout=30):
-            raise TimeoutError("no SQLite write lock within 30 s")
-        try:
-            if self._depth == 0:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    fcntl.flock(self._file(), fcntl.LOCK_UN)
-        finally:
-            self._lock.release()
-
-    def _file(self) -> int:
-        # A forked child must not share its parent's open file: flock() locks belong to it.
-        if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._pid = os.getpid()
-        return self._fd
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -525,32 +431,3 @@ def _ping_when_idle(engine: Engine) -> None:
             except Exception as error:
                 # Tells the pool to discard this connection and check out another.
                 raise exc.DisconnectionError("idle connection is dead") from error
-
-
-def _configure_sqlite(engine: Engine, busy_timeout: float, *,
-                      checkpoint_on_commit: bool = True) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a power cut may lose the last commits, never corrupt.
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        if not checkpoint_on_commit:
-            # SQLite's automatic checkpoint runs in the commit that passes 1 000 WAL pages:
-            # milliseconds of copying and an fsync, inside some verification's answer
-            # time. A server's workers leave it to the sealing round (Database.checkpoint).
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        if conn.connection.driver_connection.in_transaction:
-            return  # read_then_write's write() began it on the driver: join it
-        immediate = conn.get_execution_options().get("onetime_immediate", False)
-        # On the driver's connection: SQLAlchemy's statement path would add ~40 µs to
-        # every transaction (its errors are translated like the driver's, availability.py).
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
