@@ -80,11 +80,11 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
         metrics.forget_this_process()
 
     app = OnetimeAPI(title="onetime OTP service", version=__version__,
-                  description="One-time passwords for business internet banking (API v1).",
-                  default_response_class=JSONResponse, lifespan=lifespan,
-                  # FastAPI's OpenTelemetry hooks ask on every request whether a provider
-                  # is configured (issue 15's profile); none is, and /metrics is ours.
-                  telemetry=NO_TELEMETRY)
+                     description="One-time passwords for business internet banking (API v1).",
+                     default_response_class=JSONResponse, lifespan=lifespan,
+                     # FastAPI's OpenTelemetry hooks ask on every request whether a provider
+                     # is configured (issue 15's profile); none is, and /metrics is ours.
+                     telemetry=NO_TELEMETRY)
     app.state.services = services
     app.state.kick_outbox = kick_outbox
     app.state.sealer_heartbeat = sealer_heartbeat
@@ -119,6 +119,7 @@ def create_app(services: Services, *, on_start: Callable[[], object] | None = No
     app.add_middleware(BodyLimit)
     # Inside ClientAddress, so the line names the client it found.
     app.add_middleware(AccessLog)
-    # Outermost: the fast path, the routes and a mounted site all see the same client.
+    # Outermost of the stack: the routes and a mounted site see the same client (the
+    # fast path in front of the stack finds it with the same `forwarded.resolved`).
     app.add_middleware(ClientAddress, trusted=trusted_proxies)
     return app
