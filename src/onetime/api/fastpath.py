@@ -30,7 +30,7 @@ import orjson
 from onetime.api import access, documents, problems
 from onetime.api.auth import authenticate
 from onetime.api.forwarded import Network, resolved
-from onetime.api.limits import DEFAULT_LIMIT
+from onetime.api.limits import DEFAULT_LIMIT, declared_over
 from onetime.domain.errors import OnetimeError, ServiceUnavailable
 from onetime.domain.tokens import TokenState
 from onetime.observe import metrics
@@ -50,7 +50,7 @@ class VerificationFastPath:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "POST" or \
-                not (match := PATH.fullmatch(scope["path"])) or _declared_too_large(scope):
+                not (match := PATH.fullmatch(scope["path"])) or declared_over(scope, DEFAULT_LIMIT):
             await self.app(scope, receive, send)  # BodyLimit answers 413 before reading
             return
         started = time.perf_counter()
@@ -149,11 +149,6 @@ def is_json(content_type: bytes | None) -> bool:
     subtype = message.get_content_subtype()
     return message.get_content_maintype() == "application" and \
         (subtype == "json" or subtype.endswith("+json"))
-
-
-def _declared_too_large(scope) -> bool:
-    declared = _header(scope, b"content-length")
-    return declared is not None and declared.isdigit() and int(declared) > DEFAULT_LIMIT
 
 
 def _header(scope, name: bytes) -> bytes | None:

@@ -28,14 +28,8 @@ class BodyLimit:
         path = scope["path"]
         limit = (PSKC_LIMIT if path.endswith("/tokens/import")
                  else UPLOAD_LIMIT if path == UPLOAD_PATH else DEFAULT_LIMIT)
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > limit
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    return await _reject(send)
+        if declared_over(scope, limit):
+            return await _reject(send)
         received = 0
 
         async def counting_receive():
@@ -59,6 +53,18 @@ class BodyLimit:
         except TooLarge:
             if not started:
                 await _reject(send)
+
+
+def declared_over(scope, limit: int) -> bool:
+    """Whether a Content-Length of the request says its body is larger than `limit`."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                if int(value) > limit:
+                    return True
+            except ValueError:
+                pass
+    return False
 
 
 async def _reject(send) -> None:
