@@ -127,9 +127,15 @@ class CommitOutcomeLost(Database):
             lost.sqlite_errorcode = 10  # SQLITE_IOERR: unavailable, the outcome unknown
             raise OperationalError("COMMIT", {}, lost)
 
+    # PostgreSQL: a verification's statements, outside `call` and inside it (on the loop's
+    # bare connections, storage/loop_pg.py).
     @contextmanager
     def _pg_read_then_write(self):
         yield from self._lost_after_commit(super()._pg_read_then_write())
+
+    @contextmanager
+    def _pg_direct_read_then_write(self, lent):
+        yield from self._lost_after_commit(super()._pg_direct_read_then_write(lent))
 
 
 class TestUnknownCommitOutcome:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -29,8 +30,9 @@ class Recording(Database):
             run_writes(conn)
             sizes.append(conn.connection.driver_connection.total_changes - before)
 
-        super()._write_batch(counted)
+        written = super()._write_batch(counted)
         self.batches.extend(sizes)
+        return written
 
     def _sqlite_commit(self, conn):
         if self.fail_next_commit:
@@ -124,6 +126,54 @@ class TestGroupCommit:
         assert stored(db) == (dict.fromkeys(range(1, 6), 0), [])
         # The kept connection is usable again: the next turn commits.
         assert asyncio.run(db.call(use_step, db, 1, 4, after)) is True
+
+    def test_a_busy_writer_lock_does_not_stop_the_loop(self, db):
+        """Another writer holds the lock for 0.3 s: the loop goes on meanwhile, and a use
+        case that reaches its writes then joins the waiting batch; both commit after."""
+        other = Database(db.url)  # another writer's lock, as another process's would be
+        held, release = threading.Event(), threading.Event()
+
+        def hold():
+            with other._writer.held():
+                held.set()
+                release.wait(5)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait(5)
+        after: list = []
+
+        async def run():
+            ticks = 0
+
+            async def tick():
+                nonlocal ticks
+                while not release.is_set():
+                    await asyncio.sleep(0.005)
+                    ticks += 1
+
+            ticker = asyncio.create_task(tick())
+            first = asyncio.create_task(db.call(use_step, db, 1, 2, after))
+            await asyncio.sleep(0.05)
+            second = asyncio.create_task(db.call(use_step, db, 2, 2, after))
+            await asyncio.sleep(0.25)
+            waited = (after[:], ticks)
+            release.set()
+            answers = await asyncio.wait_for(asyncio.gather(first, second), 5)
+            await ticker
+            return waited, answers
+
+        try:
+            (done_while_held, ticks), answers = asyncio.run(run())
+        finally:
+            release.set()
+            holder.join(5)
+            other.dispose()
+        assert done_while_held == []  # nothing answered before it was committed
+        assert ticks >= 20  # the loop ran all along (a blocked loop ticks 0 times)
+        assert answers == [True, True]
+        assert db.batches == [4]  # one batch: both use cases' UPDATE and entry
+        assert stored(db)[1] == [(1, 2), (2, 2)]
 
     def test_an_answer_waits_for_the_commit(self, db, tmp_path):
         """What runs after the block sees the row committed, from another connection."""

@@ -21,6 +21,11 @@ Nothing changes for the use case: its conditional UPDATEs check again what it re
 (a use case earlier in the same batch may have changed the row, as another process
 may have), and it answers only what was committed.
 
+While another writer (the other worker, the sealer) holds the lock, the batch does not
+wait for it, which would stop the loop: it tries again LOCK_RETRY_SECONDS later, and
+the loop goes on reading requests and computing their codes meanwhile; the use cases
+that reach their writes before then join the same batch.
+
 Hand-written: greenlet is what SQLAlchemy's own asyncio bridge runs on, but neither it
 nor SQLite's driver offers a group commit.
 """
@@ -39,6 +44,9 @@ import greenlet
 MEMBER: contextvars.ContextVar[Member | None] = contextvars.ContextVar("onetime_batch_member",
                                                                       default=None)
 _PARKED = object()
+# How soon a batch tries the writer lock again when another writer holds it: a batch
+# holds it for well under a millisecond, the sealer for a few.
+LOCK_RETRY_SECONDS = 0.0002
 
 
 class Member:
@@ -60,7 +68,7 @@ class WriteBatches:
     """A database's batches, one list a thread (an event loop); `write_batch` is the
     transaction, given the function that runs the members' writes on its connection."""
 
-    def __init__(self, write_batch: Callable[[Callable[[Any], None]], None]) -> None:
+    def __init__(self, write_batch: Callable[[Callable[[Any], None]], bool]) -> None:
         self._write_batch = write_batch
         self._local = threading.local()
 
@@ -112,10 +120,22 @@ class WriteBatches:
             pass
 
     def _flush(self) -> None:
-        batch, self._local.waiting = self._waiting(), []
+        batch: list[Member] = []
+
+        def writes(conn) -> None:
+            # Taken once the lock is held: whoever parked while it was busy comes along.
+            batch.extend(self._waiting())
+            self._local.waiting = []
+            self._writes(batch, conn)
+
         try:
-            self._write_batch(lambda conn: self._writes(batch, conn))
+            if not self._write_batch(writes):
+                asyncio.get_running_loop().call_later(LOCK_RETRY_SECONDS, self._flush)
+                return
         except BaseException as error:  # every member's writes were rolled back
+            if not batch:  # failed before the members were taken: none of them ran
+                batch.extend(self._waiting())
+                self._local.waiting = []
             for member in batch:
                 member.error = member.error or error
         for member in batch:

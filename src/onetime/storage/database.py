@@ -27,12 +27,14 @@ from sqlalchemy.pool import NullPool
 
 # SQLAlchemy's own bridge between its sync core and asyncio drivers (AsyncSession.run_sync
 # is built on it): a blocking function runs in a greenlet that yields at each round trip.
-from sqlalchemy.util.concurrency import greenlet_spawn
+from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
 from onetime.files import create_private
 from onetime.storage import sqlite
 from onetime.storage.availability import unavailable_as_domain_error
 from onetime.storage.batches import MEMBER, WriteBatches
+from onetime.storage.driver import DirectConnection
+from onetime.storage.loop_pg import LoopConnections
 
 T = TypeVar("T")
 
@@ -52,11 +54,12 @@ LOOP_POOL_SIZE = 4
 # How long an SQLite statement waits for a lock held elsewhere before it gives up with
 # "database is locked" (which the API answers 503); tests that hold the lock shorten it.
 SQLITE_BUSY_TIMEOUT = 30.0
-# The engine that `call` chose for the use case it runs (a Database and the blocking face of
-# its loop's asyncio engine); unset, every statement uses the Database's blocking engine.
+# The engine that `call` chose for the use case it runs (a Database, the blocking face of
+# its loop's asyncio engine, and the loop's bare connections for read_then_write); unset,
+# every statement uses the Database's blocking engine.
 # A context variable, because the greenlets of concurrent calls share the loop's thread.
-_CALL_ENGINE: ContextVar[tuple[Database, Engine] | None] = ContextVar("onetime_call_engine",
-                                                                     default=None)
+_CALL_ENGINE: ContextVar[tuple[Database, Engine, LoopConnections] | None] = ContextVar(
+    "onetime_call_engine", default=None)
 
 
 class Database:
@@ -70,7 +73,8 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._loop_pool_size = loop_pool_size
-        self._loop_engine: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
+        self._loop_engine: tuple[asyncio.AbstractEventLoop, AsyncEngine,
+                                 LoopConnections] | None = None
         if self.is_sqlite:
             path = make_url(url).database
             if path and path != ":memory:" and not path.startswith("file:"):
@@ -110,30 +114,36 @@ class Database:
         Only for calls that spend no long stretch of CPU (not argon2id): that would
         stop the loop. The engine is chosen here, for `fn` alone (_CALL_ENGINE): any
         statement made elsewhere, in another greenlet too, uses the blocking engine.
+        Its read_then_write goes on the loop's bare connections (storage/loop_pg.py).
         """
         if self.is_sqlite:
             if self._batches is None:
                 return fn(*args, **kwargs)
             return await self._batches.run(fn, args, kwargs)
-        return await greenlet_spawn(self._on_engine, self._loop_engine_now(), fn, args, kwargs)
+        return await greenlet_spawn(self._on_engine, *self._loop_engine_now(), fn, args,
+                                    kwargs)
 
-    def _on_engine(self, engine: Engine, fn: Callable[..., T], args, kwargs) -> T:
-        """Run `fn` with every statement it makes on this database going to `engine`."""
-        chosen = _CALL_ENGINE.set((self, engine))
+    def _on_engine(self, engine: Engine, lent: LoopConnections, fn: Callable[..., T], args,
+                   kwargs) -> T:
+        """Run `fn` with every statement it makes on this database going to `engine`, and
+        its read_then_write to `lent`'s connections."""
+        chosen = _CALL_ENGINE.set((self, engine, lent))
         try:
             return fn(*args, **kwargs)
         finally:
             _CALL_ENGINE.reset(chosen)
 
-    def _loop_engine_now(self) -> Engine:
-        """The running loop's asyncio engine (made on first use), by its blocking face."""
+    def _loop_engine_now(self) -> tuple[Engine, LoopConnections]:
+        """The running loop's asyncio engine, by its blocking face, and its bare
+        connections (made on first use)."""
         loop = asyncio.get_running_loop()
         if self._loop_engine is None or self._loop_engine[0] is not loop:
             engine = create_async_engine(self.url, pool_size=self._loop_pool_size,
                                          max_overflow=0)
             _ping_when_idle(engine.sync_engine)
-            self._loop_engine = (loop, engine)
-        return self._loop_engine[1].sync_engine
+            self._loop_engine = (loop, engine, LoopConnections(
+                engine.sync_engine, self._loop_pool_size, IDLE_PING_SECONDS))
+        return self._loop_engine[1].sync_engine, self._loop_engine[2]
 
     def _connect(self) -> Connection:
         """A connection of the engine `call` chose for this use case, else the blocking one."""
@@ -175,13 +185,15 @@ class Database:
         """
         if self._batches is not None and (member := MEMBER.get()) is not None:
             return _Batched(self, member)
-        return self._read_then_write()
+        chosen = _CALL_ENGINE.get()
+        return self._read_then_write(chosen[2] if chosen and chosen[0] is self else None)
 
     @contextmanager
-    def _read_then_write(self) -> Iterator[ReadThenWrite]:
+    def _read_then_write(self, lent: LoopConnections | None) -> Iterator[ReadThenWrite]:
         with unavailable_as_domain_error(), \
                 (self._sqlite_read_then_write() if self.is_sqlite
-                 else self._pg_read_then_write()) as tx:
+                 else self._pg_read_then_write() if lent is None
+                 else self._pg_direct_read_then_write(lent)) as tx:
             yield tx
 
     @contextmanager
@@ -206,6 +218,32 @@ class Database:
 
             yield ReadThenWrite(conn, write, write_one)
             conn.commit()
+
+    @contextmanager
+    def _pg_direct_read_then_write(self, lent: LoopConnections) -> Iterator[ReadThenWrite]:
+        """As _pg_read_then_write, inside `call`: the read and `write_one()` on a bare
+        connection of the loop (autocommit, a statement its own transaction); `write()`
+        a transaction of the loop's engine, for several statements and SQLAlchemy's."""
+        direct = await_(lent.acquire())
+        try:
+            with ExitStack() as several:
+                held: list[Connection] = []
+
+                def write() -> Connection:
+                    if not held:
+                        conn = several.enter_context(self._connect())
+                        several.enter_context(conn.begin())
+                        held.append(conn)
+                    return held[0]
+
+                def write_one() -> DirectConnection:
+                    if held:
+                        raise RuntimeError("write_one() after write(): use the transaction")
+                    return direct
+
+                yield ReadThenWrite(direct, write, write_one)
+        finally:
+            lent.release(direct)
 
     @contextmanager
     def _sqlite_read_then_write(self) -> Iterator[ReadThenWrite]:
@@ -242,10 +280,14 @@ class Database:
         elif conn.connection.driver_connection.in_transaction:
             conn.connection.driver_connection.commit()
 
-    def _write_batch(self, run_writes: Callable[[Connection], None]) -> None:
+    def _write_batch(self, run_writes: Callable[[Connection], None]) -> bool:
         """One batch's transaction: the writer lock, BEGIN IMMEDIATE, every member's
-        writes (`run_writes`), COMMIT; on any error, everything rolled back and raised."""
-        with self._writer.held():
+        writes (`run_writes`), COMMIT; on any error, everything rolled back and raised.
+        False, having done nothing, if another writer holds the lock: waiting for it here
+        would stop the event loop (storage/batches.py tries again shortly)."""
+        with self._writer.held(wait=False) as held:
+            if not held:
+                return False
             conn = self._kept.current()
             driver = conn.connection.driver_connection
             if conn.in_transaction():
@@ -257,6 +299,7 @@ class Database:
             except BaseException:
                 sqlite.end_kept(conn)
                 raise
+        return True
 
     def checkpoint(self) -> None:
         """SQLite: copy what the WAL holds into the database file, as far as readers allow,
@@ -320,11 +363,13 @@ class Database:
     def pool_use(self) -> PoolUse:
         """This process's connections to the database now, for the metrics; no I/O."""
         pools = [self.engine.pool]
+        size = in_use = 0
         if self._loop_engine is not None:
             pools.append(self._loop_engine[1].sync_engine.pool)
+            size, in_use = self._loop_engine[2].size, self._loop_engine[2].in_use
         # NullPool (SQLite in memory) keeps no connections and counts none.
-        size = sum(getattr(p, "size", lambda: 0)() for p in pools)
-        in_use = sum(getattr(p, "checkedout", lambda: 0)() for p in pools)
+        size += sum(getattr(p, "size", lambda: 0)() for p in pools)
+        in_use += sum(getattr(p, "checkedout", lambda: 0)() for p in pools)
         return PoolUse(size=size, in_use=in_use)
 
     def dispose(self) -> None:
@@ -336,6 +381,7 @@ class Database:
         """Close the asyncio connections `call` opened; from the loop they belong to."""
         if self._loop_engine is not None and \
                 self._loop_engine[0] is asyncio.get_running_loop():
+            await self._loop_engine[2].close()
             await self._loop_engine[1].dispose()
         self._loop_engine = None
 

@@ -8,6 +8,10 @@ server worker's CPU per verification. So the hot statements are still written wi
 SQLAlchemy, compiled once per dialect, and run with the driver's cursor on the
 connection SQLAlchemy manages (so in its transaction). Datetimes are the only values
 to convert, as UTCDateTime does: aware UTC in, naive UTC stored, aware UTC out.
+
+On PostgreSQL inside Database.call they run on a DirectConnection instead: a bare
+asyncio psycopg connection of the event loop (storage/loop_pg.py), each statement one
+switch of the use case's greenlet to the loop and back.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
+
+# SQLAlchemy's bridge from a greenlet to the loop, the one Database.call runs use cases on.
+from sqlalchemy.util.concurrency import await_
 
 # Dialects whose paramstyle takes a dict of named parameters, as both drivers accept.
 _DIALECTS = {"sqlite": sqlite.dialect(paramstyle="named"),
@@ -38,6 +45,8 @@ class DriverStatement:
         for name, value in values.items():
             if isinstance(value, datetime):
                 values[name] = to_db(value, conn.dialect.name)
+        if type(conn) is DirectConnection:
+            return await_(conn.run(sql, values))
         cursor = conn.connection.dbapi_connection.cursor()
         cursor.execute(sql, values)
         return cursor
@@ -49,6 +58,42 @@ class DriverStatement:
         fixed = {k: v for k, v in compiled.params.items() if not compiled.binds[k].required}
         self._compiled[dialect_name] = (compiled.string, fixed)
         return self._compiled[dialect_name]
+
+
+class DirectConnection:
+    """A bare asyncio psycopg connection in autocommit, lent by LoopConnections to one use
+    case: what a DriverStatement runs on, each statement a transaction of its own."""
+
+    __slots__ = ("_cursor", "raw")
+    dialect = _DIALECTS["postgresql"]  # what the repositories ask of a connection
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self._cursor = raw.cursor()
+
+    async def run(self, sql: str, values: dict[str, Any]) -> Rows:
+        cursor = self._cursor
+        await cursor.execute(sql, values)
+        return Rows(await cursor.fetchall() if cursor.description else [], cursor.rowcount)
+
+
+class Rows:
+    """A statement's rows, fetched: what DriverStatement.execute's callers read of a cursor."""
+
+    __slots__ = ("_next", "rowcount", "rows")
+
+    def __init__(self, rows: list, rowcount: int) -> None:
+        self.rows, self.rowcount, self._next = rows, rowcount, 0
+
+    def fetchone(self):
+        if self._next >= len(self.rows):
+            return None
+        self._next += 1
+        return self.rows[self._next - 1]
+
+    def fetchall(self) -> list:
+        rest, self._next = self.rows[self._next:], len(self.rows)
+        return rest
 
 
 def to_db(value: datetime, dialect_name: str) -> datetime | str:

@@ -112,15 +112,25 @@ class WriterLock:
         self._pid = 0
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        if not self._lock.acquire(timeout=30):
-            raise TimeoutError("no SQLite write lock within 30 s")
+    def held(self, *, wait: bool = True) -> Iterator[bool]:
+        """Holds the lock (True) for the block. With `wait=False`, when another thread or
+        process holds it, the block gets False at once, holding nothing."""
+        if not (self._lock.acquire(timeout=30) if wait else self._lock.acquire(blocking=False)):
+            if wait:
+                raise TimeoutError("no SQLite write lock within 30 s")
+            yield False
+            return
         try:
             if self._depth == 0:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(self._file(), fcntl.LOCK_EX if wait
+                                else fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
             self._depth += 1
             try:
-                yield
+                yield True
             finally:
                 self._depth -= 1
                 if self._depth == 0:
